@@ -1,0 +1,3 @@
+from gptpriv.cli import main
+
+main()

@@ -1,0 +1,186 @@
+"""Accounts, their devices and the current-account config: what the CLI's account, device
+and config commands do, without the CLI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import MutableSequence
+from datetime import datetime
+from typing import Any
+
+from gptpriv.errors import AlreadyExists, InvalidValue, NotFound, show
+from gptpriv.model import PLANS, Account, parse_account
+from gptpriv.names import check_name
+from gptpriv.store import Store
+
+ACCOUNT_ENV = "GPTPRIV_ACCOUNT"
+
+
+def check_email(email: str) -> str:
+    local, at, domain = email.partition("@")
+    if not (local and at and "." in domain) or any(c.isspace() for c in email):
+        raise InvalidValue(f"invalid email {show(email)}: expected an address like `me@example.com`")
+    return email
+
+
+def check_plan(plan: str) -> str:
+    if plan not in PLANS:
+        raise InvalidValue(f"unknown plan {show(plan)}: use one of {', '.join(PLANS)}")
+    return plan
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def load_account(store: Store, name: str) -> Account:
+    check_name(name, "account")
+    path = store.path("account", name)
+    data = store.read(path)
+    if data is None:
+        raise NotFound(f"no account named {show(name)}: add it with `gptpriv account add {name}`")
+    return parse_account(path, data)
+
+
+def load_accounts(store: Store) -> list[Account]:
+    return [load_account(store, name) for name in store.names("account")]
+
+
+def current_account(store: Store, flag: str | None = None) -> tuple[str | None, str]:
+    """The account a command acts on, and where that choice came from."""
+    if flag:
+        return check_name(flag, "account"), "flag"
+    env = os.environ.get(ACCOUNT_ENV)
+    if env:
+        return check_name(env, "account"), "env"
+    config = store.read(store.config_path) or {}
+    name = config.get("current_account")
+    if isinstance(name, str) and name:
+        return name, "file"
+    return None, "default"
+
+
+def resolve_account(store: Store, flag: str | None) -> Account:
+    """The account named on the command line, else the current one."""
+    name, _ = current_account(store, flag)
+    if name is None:
+        raise NotFound("no account given and none is current: add one with `gptpriv account add NAME`")
+    return load_account(store, name)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+
+def add_account(store: Store, name: str, *, email: str | None, plan: str | None,
+                created: datetime) -> bool:
+    """Create an account profile. Returns True when it became the current account."""
+    check_name(name, "account")
+    data: dict[str, Any] = {"name": name, "created": created}
+    if email:
+        data["email"] = check_email(email)
+    if plan:
+        data["plan"] = check_plan(plan)
+    with store.lock():
+        with store.editing(store.path("account", name), "account", new=data):
+            pass
+        config = store.read(store.config_path) or {}
+        if config.get("current_account"):
+            return False
+        config["current_account"] = name
+        store.write(store.config_path, "config", config)
+        return True
+
+
+def use_account(store: Store, name: str) -> None:
+    load_account(store, name)  # refuse to make a missing account current
+    with store.lock():
+        config = store.read(store.config_path) or {}
+        config["current_account"] = name
+        store.write(store.config_path, "config", config)
+
+
+def set_account(store: Store, name: str, *, email: str | None, plan: str | None) -> None:
+    with store.editing(store.path("account", check_name(name, "account")), "account") as data:
+        if email is not None:
+            data["email"] = check_email(email)
+        if plan is not None:
+            data["plan"] = check_plan(plan)
+        parse_account(store.path("account", name), data)
+
+
+def remove_account(store: Store, name: str) -> None:
+    path = store.path("account", check_name(name, "account"))
+    with store.lock():
+        if store.read(path) is None:
+            raise NotFound(f"no account named {show(name)}")
+        store.remove(path)
+        config = store.read(store.config_path) or {}
+        if config.get("current_account") == name:
+            del config["current_account"]
+            store.write(store.config_path, "config", config)
+
+
+def insert_entry(entries: MutableSequence[dict[str, Any]], entry: dict[str, Any]) -> None:
+    """Add a dated entry after every entry at or before its time, keeping the list sorted."""
+    position = sum(1 for e in entries if e.get("at") is not None and e["at"] <= entry["at"])
+    entries.insert(position, entry)
+
+
+def timeline_entry(allowed: bool, at: datetime, note: str | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"at": at, "allowed": allowed}
+    if note:
+        entry["note"] = note
+    return entry
+
+
+def record_training(store: Store, name: str, *, allowed: bool, at: datetime,
+                    note: str | None) -> bool:
+    """Add an entry to the account's training timeline; True if it changed what was in force."""
+    path = store.path("account", check_name(name, "account"))
+    with store.editing(path, "account") as data:
+        before = parse_account(path, data).training.value_at(at)
+        insert_entry(data.setdefault("training", []), timeline_entry(allowed, at, note))
+        return before != allowed
+
+
+def _device_table(data: dict[str, Any], device: str) -> dict[str, Any]:
+    for table in data.get("devices", []):
+        if table.get("name") == device:
+            return table  # type: ignore[no-any-return]
+    raise NotFound(f"no device named {show(device)} on account {show(data.get('name'))}: "
+                   f"add it with `gptpriv device add {device}`")
+
+
+def add_device(store: Store, account: str, device: str) -> None:
+    check_name(device, "device")
+    path = store.path("account", check_name(account, "account"))
+    with store.editing(path, "account") as data:
+        devices = data.setdefault("devices", [])
+        if any(d.get("name") == device for d in devices):
+            raise AlreadyExists(f"device {show(device)} already exists on account {show(account)}")
+        devices.append({"name": device})
+
+
+def record_device(store: Store, account: str, device: str, *, history_on: bool, at: datetime,
+                  note: str | None) -> bool:
+    """Add an entry to a device's legacy toggle; True if it changed what was in force."""
+    path = store.path("account", check_name(account, "account"))
+    with store.editing(path, "account") as data:
+        table = _device_table(data, check_name(device, "device"))
+        before = parse_account(path, data).device(device).history.value_at(at)  # type: ignore[union-attr]
+        insert_entry(table.setdefault("history", []), timeline_entry(history_on, at, note))
+        return before != history_on
+
+
+def remove_device(store: Store, account: str, device: str) -> None:
+    path = store.path("account", check_name(account, "account"))
+    with store.editing(path, "account") as data:
+        table = _device_table(data, check_name(device, "device"))
+        data["devices"].remove(table)
+
+
+def default_device_name() -> str:
+    import socket
+
+    from gptpriv.names import slugify
+
+    return slugify(socket.gethostname())

@@ -1,0 +1,101 @@
+"""`gptpriv device ...`: the legacy per-device "Chat History & Training" toggle.
+
+It never synced across devices, so each device has its own dated timeline.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from gptpriv.cli.common import AccountOpt, AtOpt, JsonOpt, NoteOpt, YesOpt, confirm, store, when
+
+app = typer.Typer(help='Devices and their legacy "Chat History & Training" toggle (never synced).',
+                  no_args_is_help=True)
+
+DeviceArg = Annotated[
+    Optional[str], typer.Argument(metavar="[DEVICE]", help="Device name (default: this machine's host name).")
+]
+
+
+def _names(ctx: typer.Context, account: str | None, device: str | None) -> tuple[str, str]:
+    from gptpriv import accounts
+
+    found = accounts.resolve_account(store(ctx), account)
+    return found.name, device or accounts.default_device_name()
+
+
+@app.command("add")
+def add(ctx: typer.Context, name: DeviceArg = None, account: AccountOpt = None) -> None:
+    """Add a device (a browser or app where you used ChatGPT) to an account."""
+    from gptpriv import accounts
+    from gptpriv.cli.output import say
+
+    account_name, device = _names(ctx, account, name)
+    accounts.add_device(store(ctx), account_name, device)
+    say(f"Added device {device} to account {account_name}.")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, account: AccountOpt = None, json: JsonOpt = False) -> None:
+    """List an account's devices with their toggle now."""
+    from gptpriv import accounts
+    from gptpriv.cli.account import account_json
+
+    found = accounts.resolve_account(store(ctx), account)
+    devices = account_json(found, None)["devices"]
+    if json:
+        from gptpriv.cli.output import emit_json
+
+        emit_json({"account": found.name, "devices": devices})
+        return
+    from gptpriv.cli.output import say, table
+
+    if not devices:
+        say(f"No devices on account {found.name}: add this one with `gptpriv device add`.")
+        return
+    table(["device", "chat history & training now", "entries"],
+          [[d["name"], d["history"], str(len(d["timeline"]))] for d in devices],
+          title=f"Devices of account {found.name}")
+
+
+def _record(ctx: typer.Context, name: str | None, account: str | None, on: bool,
+            at: str | None, note: str | None) -> None:
+    from gptpriv import accounts
+    from gptpriv.cli.output import say
+    from gptpriv.timeutil import local_text
+
+    account_name, device = _names(ctx, account, name)
+    moment = when(at)
+    changed = accounts.record_device(store(ctx), account_name, device, history_on=on,
+                                     at=moment, note=note)
+    say(f"Recorded: Chat History & Training {'on' if on else 'off'} on device {device} "
+        f"from {local_text(moment)}" + ("." if changed else " (no change: it was already so)."))
+
+
+@app.command("history-off")
+def history_off(ctx: typer.Context, name: DeviceArg = None, account: AccountOpt = None,
+                at: AtOpt = None, note: NoteOpt = None) -> None:
+    """Record that the device's "Chat History & Training" toggle was turned off."""
+    _record(ctx, name, account, False, at, note)
+
+
+@app.command("history-on")
+def history_on(ctx: typer.Context, name: DeviceArg = None, account: AccountOpt = None,
+               at: AtOpt = None, note: NoteOpt = None) -> None:
+    """Record that the device's "Chat History & Training" toggle was turned on."""
+    _record(ctx, name, account, True, at, note)
+
+
+@app.command("remove")
+def remove(ctx: typer.Context, name: DeviceArg = None, account: AccountOpt = None,
+           yes: YesOpt = False) -> None:
+    """Remove a device and its timeline from an account."""
+    from gptpriv import accounts
+    from gptpriv.cli.output import say
+
+    account_name, device = _names(ctx, account, name)
+    confirm(f"Remove device {device} from account {account_name}?", yes)
+    accounts.remove_device(store(ctx), account_name, device)
+    say(f"Removed device {device} from account {account_name}.")
