@@ -25,6 +25,9 @@ COMMANDS = {
     "account": "gptpriv.cli.account",
     "device": "gptpriv.cli.device",
     "config": "gptpriv.cli.config",
+    "gpt": "gptpriv.cli.gpt",
+    "consent": "gptpriv.cli.consent",
+    "doctor": "gptpriv.cli.doctor",
 }
 
 

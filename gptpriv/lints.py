@@ -1,0 +1,128 @@
+"""`gptpriv doctor`: the lints of RULES.md over all profiles. Pure: profiles in, findings out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from gptpriv.model import Account, Gpt, Snapshot
+
+LEVELS = ("info", "warning", "error")
+
+
+class Finding(NamedTuple):
+    rule: str
+    level: str
+    file: str
+    message: str
+    fix: str
+
+
+def run_lints(snapshot: Snapshot, now: datetime) -> list[Finding]:
+    findings: list[Finding] = []
+    for account in snapshot.accounts:
+        findings += devices_disagree(account, now)
+        findings += always_allow_consequential(account, snapshot)
+    for gpt in snapshot.gpts:
+        findings += gpt_lints(gpt)
+    return sorted(findings, key=lambda f: (-LEVELS.index(f.level), f.rule, f.file, f.message))
+
+
+def devices_disagree(account: Account, now: datetime) -> list[Finding]:
+    """The legacy toggle never synced: flag moments where recorded devices differ.
+
+    Only devices with at least one recorded entry are compared: a device never recorded says
+    nothing about what its switch was.
+    """
+    recorded = [d for d in account.devices if d.history.entries]
+    moments = sorted({e.at for d in recorded for e in d.history.entries}
+                     | {e.at for e in account.training.entries} | {now})
+    found: dict[tuple[str, str], datetime] = {}  # the first moment each pair disagreed
+    for moment in moments:
+        states = [(d.name, d.history.value_at(moment)) for d in recorded]
+        account_value = account.training.value_at(moment)
+        if account_value is not None and recorded and not account.is_business:
+            states.append(("the account", account_value))
+        for i, (a, a_value) in enumerate(states):
+            for b, b_value in states[i + 1:]:
+                if a_value != b_value:
+                    found.setdefault((a, b), moment)
+    return [
+        Finding(
+            "lint.devices_disagree", "warning", str(account.path),
+            f"account {account.name}: {_pair(a, b)} disagree from {since:%Y-%m-%d %H:%M} UTC"
+            + (" and still do" if _still(account, a, b, now) else ""),
+            "the switch never synced: check Settings > Data controls on each device, then "
+            "record what you find with `gptpriv device history-on|history-off`",
+        )
+        for (a, b), since in found.items()
+    ]
+
+
+def _pair(a: str, b: str) -> str:
+    name = (lambda x: x if x == "the account" else f"device {x}")
+    return f"{name(a)} and {name(b)}"
+
+
+def _still(account: Account, a: str, b: str, now: datetime) -> bool:
+    def value(name: str) -> bool | None:
+        if name == "the account":
+            return account.training.value_at(now)
+        device = account.device(name)
+        return device.history.value_at(now) if device else None
+
+    return value(a) != value(b)
+
+
+def always_allow_consequential(account: Account, snapshot: Snapshot) -> list[Finding]:
+    findings = []
+    for consent in account.consents:
+        if consent.decision != "always_allow":
+            continue
+        gpt = snapshot.gpt_by_name(consent.gpt)
+        action = gpt.action(consent.domain) if gpt else None
+        if action and action.has_consequential:
+            findings.append(Finding(
+                "lint.always_allow_consequential", "error", str(account.path),
+                f"account {account.name}: `always_allow` for {consent.domain} on GPT "
+                f"{consent.gpt} (consents[{consent.index}]), which has consequential operations",
+                "ChatGPT never offers Always allow for consequential operations: record what "
+                f"you chose with `gptpriv consent allow|deny {consent.gpt} {consent.domain}`",
+            ))
+    return findings
+
+
+def gpt_lints(gpt: Gpt) -> list[Finding]:
+    file, found = str(gpt.path), []
+    if not gpt.id:
+        found.append(Finding(
+            "lint.gpt_id_missing", "warning", file,
+            f"GPT {gpt.name} has no `g-...` id: its conversations in an export cannot be matched",
+            f"copy the id from the GPT's address (chatgpt.com/g/g-...) and run "
+            f"`gptpriv gpt set {gpt.name} --id g-...`",
+        ))
+    for action in gpt.actions:
+        policy = action.privacy_policy or ""
+        if gpt.visibility in ("public", "link") and not policy.lower().startswith("https://"):
+            found.append(Finding(
+                "lint.public_action_no_privacy_policy", "error", file,
+                f"GPT {gpt.name} is shared ({gpt.visibility}) and its action {action.domain} "
+                "has no https privacy policy",
+                f"`gptpriv gpt action add {gpt.name} {action.domain} --privacy-policy https://...`",
+            ))
+        if action.domain.lower().startswith("http://") or policy.lower().startswith("http://"):
+            found.append(Finding(
+                "lint.action_not_https", "warning", file,
+                f"GPT {gpt.name}: action {action.domain} uses plain http "
+                f"({'privacy policy' if policy.lower().startswith('http://') else 'domain'})",
+                "data sent over http can be read on the way: ask the builder for https",
+            ))
+    if not gpt.mine and not gpt.verified_builder and gpt.actions:
+        found.append(Finding(
+            "lint.unverified_builder_actions", "warning", file,
+            f"GPT {gpt.name} sends data to {', '.join(a.domain for a in gpt.actions)} and its "
+            "builder is not verified",
+            "check the builder on the GPT's page; if you trust it, record "
+            f"`gptpriv gpt set {gpt.name} --verified-builder`",
+        ))
+    return found
