@@ -255,6 +255,9 @@ class Snapshot:
                 self._by_id.setdefault(gpt.id, gpt)
 
     def gpt_by_id(self, gpt_id: str) -> Gpt | None:
+        """A GPT by its `g-...` id; `profile:NAME` names a profile that has no id yet."""
+        if gpt_id.startswith("profile:"):
+            return self.gpt_by_name(gpt_id[8:])
         return self._by_id.get(gpt_id)
 
     def gpt_by_name(self, name: str) -> Gpt | None:

@@ -28,6 +28,8 @@ COMMANDS = {
     "gpt": "gptpriv.cli.gpt",
     "consent": "gptpriv.cli.consent",
     "doctor": "gptpriv.cli.doctor",
+    "status": "gptpriv.cli.status",
+    "rules": "gptpriv.cli.rules",
 }
 
 

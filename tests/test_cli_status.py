@@ -1,0 +1,77 @@
+"""`gptpriv status` and `gptpriv rules` from the command line."""
+
+from __future__ import annotations
+
+
+def test_status_json_contract(run) -> None:
+    run("account", "add", "me", "--plan", "plus")
+    run("account", "opt-out", "--at", "2024-05-01")
+    run("device", "add", "laptop")
+    run("device", "history-off", "laptop", "--at", "2023-05-01")
+    run("gpt", "create", "travel", "--id", "g-travel")
+    run("gpt", "action", "add", "travel", "api.x.example", "--privacy-policy",
+        "https://x.example/p", "--operation", "book:consequential")
+    run("consent", "allow", "travel", "api.x.example", "--at", "2024-01-01")
+    doc = run("status", "--gpt", "travel", "--at", "2024-06-01", "--json").json()
+    assert doc["verdict"] == "not_eligible"
+    assert [r["rule"] for r in doc["reasons"]] == ["account.training_off"]
+    assert set(doc["reasons"][0]) >= {"rule", "message", "source"}
+    assert doc["disclosures"] == [{
+        "rule": "disclosure.action", "party": "api.x.example", "domain": "api.x.example",
+        "operation": "book", "method": None, "path": None, "time": "2024-06-01T00:00:00Z",
+        "consequential": True, "privacy_policy": "https://x.example/p", "consent": "allow",
+        "consent_source": doc["disclosures"][0]["consent_source"], "gpt_id": "g-travel", "flags": []}]
+    assert "consents[0]" in doc["disclosures"][0]["consent_source"]
+    assert doc["devices"] == [{"name": "laptop", "history": "off", "since": "2023-05-01T00:00:00Z"}]
+    assert [n["rule"] for n in doc["notices"]] == ["builder.no_access"]
+
+
+def test_status_before_opt_out_and_with_named_device(run) -> None:
+    run("account", "add", "me", "--plan", "plus")
+    run("account", "opt-out", "--at", "2024-05-01")
+    run("device", "add", "laptop")
+    run("device", "history-off", "laptop", "--at", "2023-05-01")
+    assert run("status", "--at", "2023-01-01", "--json").json()["verdict"] == "eligible"
+    doc = run("status", "--at", "2023-06-01", "--device", "laptop", "--json").json()
+    assert [r["rule"] for r in doc["reasons"]] == ["device.history_off"]
+    assert run("status", "--temporary", "--json").json()["reasons"][0]["rule"] == "chat.temporary"
+    result = run("status", "--device", "tablet", ok=False)
+    assert result.exit_code == 2 and "no device named `tablet`" in result.stderr
+
+
+def test_status_for_a_newcomer_is_undetermined_and_says_what_is_missing(run) -> None:
+    doc = run("status", "--json").json()
+    assert doc["verdict"] == "undetermined" and doc["account"] is None
+    assert doc["reasons"][0]["rule"] == "account.setting_unknown"
+    assert "gptpriv account add" in doc["missing"][0]
+    text = run("status").stdout
+    assert "Training: undetermined" in text and "missing:" in text
+
+
+def test_status_unknown_gpt_id_and_text_output(run) -> None:
+    run("account", "add", "me", "--plan", "pro")
+    text = run("status", "--gpt", "g-unknown1", "--at", "2025-01-01").stdout
+    assert text.splitlines()[:2] == [
+        "A conversation started 2025-01-01 00:00 +0000 on account me with GPT g-unknown1:",
+        "Training: undetermined",
+    ]
+    assert "gpt.builder_setting_unknown" in text
+    result = run("status", "--gpt", "g-p-abc", ok=False)
+    assert result.exit_code == 2 and "project id" in result.stderr
+
+
+def test_business_account_status(run) -> None:
+    run("account", "add", "work", "--plan", "enterprise")
+    assert run("status", "--feedback", "--json").json()["reasons"][0]["rule"] == "plan.business"
+
+
+def test_rules_lists_every_rule_with_sources(run) -> None:
+    from gptpriv.rules import RULES
+
+    doc = run("rules", "--json").json()
+    assert [r["id"] for r in doc["rules"]] == [r.id for r in RULES]
+    assert all(r["source"] for r in doc["rules"])
+    text = run("rules").stdout
+    assert "7. feedback.given" in text and "source (paraphrase):" in text
+    for rule in RULES:
+        assert rule.id in text
