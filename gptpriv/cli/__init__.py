@@ -30,6 +30,7 @@ COMMANDS = {
     "doctor": "gptpriv.cli.doctor",
     "status": "gptpriv.cli.status",
     "rules": "gptpriv.cli.rules",
+    "check": "gptpriv.cli.check",
 }
 
 

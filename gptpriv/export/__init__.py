@@ -1,0 +1,128 @@
+"""Reading ChatGPT exports: facts per conversation, streamed, in bounded memory.
+
+    reader = ExportReader("chatgpt-export.zip")
+    reader.user                      # user.json, if the export has one
+    for item in reader.conversations():
+        ...                          # Facts, or Skipped for a malformed conversation
+
+Fatal problems (not an export, not JSON, cut short, a ZIP bomb) raise ExportError with the
+file and byte offset or ZIP member; a malformed conversation is yielded as Skipped.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from collections.abc import Iterator
+from typing import IO, NamedTuple
+
+import msgspec
+
+from gptpriv.export import schema
+from gptpriv.export.facts import FeedbackIndex, Facts, extract
+from gptpriv.export.sources import ExportError, Part, find_parts, read_small
+from gptpriv.export.stream import ArrayReader, Broken, StreamError
+
+__all__ = ["ExportError", "ExportReader", "Facts", "Skipped"]
+
+
+class Skipped(NamedTuple):
+    part: str
+    index: int
+    offset: int
+    id: str | None
+    message: str
+
+
+def _decode_error(label: str, error: msgspec.DecodeError) -> ExportError:
+    text = str(error)
+    return ExportError(f"{label}: {text[:1].lower()}{text[1:]}")
+
+
+class ExportReader:
+    def __init__(self, path: str, stdin: IO[bytes] | None = None) -> None:
+        self.parts = find_parts(path, stdin)
+        self.label = self.parts.label
+        self.user = self._small(self.parts.user, schema.User) if self.parts.user else None
+        feedback = self._small(self.parts.feedback, list[schema.Feedback]) if self.parts.feedback else []
+        self.feedback = FeedbackIndex(feedback)
+        self._finished_bytes = 0
+        self._current: ArrayReader | None = None
+        self.total_bytes = sum(p.size or 0 for p in self.parts.conversations) or None
+
+    @property
+    def bytes_read(self) -> int:
+        """Conversation bytes read so far, for a progress bar."""
+        return self._finished_bytes + (self._current.bytes_read if self._current else 0)
+
+    @staticmethod
+    def _small(part: Part, kind: object) -> object:
+        try:
+            return msgspec.json.decode(read_small(part), type=kind)
+        except msgspec.DecodeError as error:
+            raise _decode_error(part.label, error) from None
+
+    def conversations(self) -> Iterator[Facts | Skipped]:
+        for part in self.parts.conversations:
+            try:
+                with part.open() as handle:
+                    yield from self._part(part, handle)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise ExportError(f"{part.label}: the ZIP member is damaged ({exc})") from None
+            except OSError as exc:
+                raise ExportError(f"{part.label}: {exc.strerror or exc}") from None
+
+    def _part(self, part: Part, handle: IO[bytes]) -> Iterator[Facts | Skipped]:
+        head = handle.read(64)
+        first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        if first == b"{":
+            data = head + handle.read()
+            self._finished_bytes += len(data)
+            yield from self._object(part, data)
+            return
+        if first != b"[":
+            what = "empty" if not head.strip() else "not JSON, or not a ChatGPT export"
+            raise ExportError(f"{part.label}: byte {len(head) - len(head.lstrip())}: {what}")
+        prefix = [head]
+
+        def read(size: int) -> bytes:
+            if prefix:
+                return prefix.pop()
+            return handle.read(size)
+
+        reader = self._current = ArrayReader(read, schema.Conversation,
+                                             accept=schema.Conversation.looks_like_one)
+        try:
+            for item in reader:
+                if isinstance(item, Broken):
+                    yield Skipped(part.label, item.index, item.offset, None, item.message)
+                else:
+                    yield extract(item.value, item.index, item.offset, self.feedback)
+        except StreamError as error:
+            raise ExportError(f"{part.label}: byte {error.offset}: {error}") from None
+        finally:
+            self._finished_bytes += reader.bytes_read
+            self._current = None
+
+    def _object(self, part: Part, data: bytes) -> Iterator[Facts | Skipped]:
+        """One conversation object, or `{"conversations": [...]}`."""
+        try:
+            wrapper = msgspec.json.decode(data, type=schema.Wrapper)
+        except msgspec.DecodeError as error:
+            raise _decode_error(part.label, error) from None
+        if wrapper.conversations is not None:
+            encoder = msgspec.json.Encoder()
+            for index, value in enumerate(wrapper.conversations):
+                yield self._one(part, encoder.encode(value), index)
+        elif wrapper.mapping is not None:
+            yield self._one(part, data, 0)
+        else:
+            raise ExportError(f"{part.label}: a JSON object with neither `mapping` nor "
+                              "`conversations`: not a ChatGPT conversation or export")
+
+    def _one(self, part: Part, data: bytes, index: int) -> Facts | Skipped:
+        try:
+            conv = msgspec.json.decode(data, type=schema.Conversation)
+        except msgspec.DecodeError as error:
+            return Skipped(part.label, index, 0, None, str(error))
+        return extract(conv, index, 0, self.feedback)

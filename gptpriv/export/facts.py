@@ -1,0 +1,179 @@
+"""From one decoded conversation to the facts the rules need. Never message text."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+from typing import NamedTuple
+
+from gptpriv.export import schema
+from gptpriv.resolver import Call
+
+_JIT = "__jit_plugin"
+_DECISIONS = {"allow", "always_allow", "deny"}
+
+
+class Facts(NamedTuple):
+    index: int
+    offset: int
+    id: str | None
+    title: str | None
+    create_time: datetime | None
+    update_time: datetime | None
+    gpt_ids: tuple[str, ...]
+    gpt_sources: dict[str, str]
+    project_ids: tuple[str, ...]
+    temporary: bool
+    feedback: bool
+    calls: tuple[Call, ...]
+    tools: dict[str, int]  # built-in tools run by OpenAI: counted, never third parties
+    memory_writes: int
+    messages: int
+
+
+class FeedbackIndex:
+    """message_feedback.json, joined on message id or conversation id (with or without dashes)."""
+
+    def __init__(self, entries: list[schema.Feedback] | None = None) -> None:
+        entries = entries or []
+        self.message_ids = {e.message_id for e in entries if e.message_id}
+        self.conversation_ids = {_plain(e.conversation_id) for e in entries if e.conversation_id}
+
+    def __len__(self) -> int:
+        return len(self.message_ids) + len(self.conversation_ids)
+
+
+def _plain(conversation_id: str) -> str:
+    return conversation_id.replace("-", "").lower()
+
+
+def to_time(value: float | str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str):
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return datetime.fromtimestamp(value, timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def extract(conv: schema.Conversation, index: int, offset: int, feedback: FeedbackIndex) -> Facts:
+    conversation_id = conv.conversation_id or conv.id
+    gpts: dict[str, str] = {}
+    projects: set[str] = set()
+
+    def note_gizmo(gizmo: str | None, where: str, project_hint: bool = False) -> None:
+        if not gizmo or not gizmo.startswith("g-"):
+            return
+        if gizmo.startswith("g-p-") or project_hint:
+            projects.add(gizmo)
+        else:
+            gpts.setdefault(gizmo, where)
+
+    template = conv.conversation_template_id or conv.gizmo_id
+    note_gizmo(template, "export `conversation_template_id`", conv.gizmo_type == "snorlax")
+
+    nodes = conv.mapping or {}
+    results: dict[str, list[tuple[str, schema.Message]]] = {}
+    approvals: dict[str, str] = {}
+    messages = 0
+    got_feedback = bool(conversation_id and _plain(conversation_id) in feedback.conversation_ids)
+    for node_id, node in nodes.items():
+        message = node.message
+        if message is None:
+            continue
+        messages += 1
+        meta = message.metadata
+        if meta is not None:
+            if meta.gizmo_id:
+                note_gizmo(meta.gizmo_id, "export message metadata `gizmo_id`")
+            jit = meta.jit_plugin_data
+            if jit is not None and jit.from_client and jit.from_client.user_action:
+                action = jit.from_client.user_action
+                decision = action.data.type if action.data else None
+                if action.target_message_id and decision in _DECISIONS:
+                    approvals[action.target_message_id] = decision  # type: ignore[assignment]
+        if feedback.message_ids and (message.id or node_id) in feedback.message_ids:
+            got_feedback = True
+        if message.author is not None and message.author.role == "tool" and node.parent:
+            results.setdefault(node.parent, []).append((node_id, message))
+
+    calls: list[Call] = []
+    tools: Counter[str] = Counter()
+    memory_writes = 0
+    answered: set[str] = set()
+    for node_id, node in nodes.items():
+        message = node.message
+        if message is None or message.author is None or message.author.role != "assistant":
+            continue
+        recipient = message.recipient
+        if not recipient or recipient in ("all", "assistant"):
+            continue
+        replies = results.get(node_id, [])
+        answered.add(node_id)
+        call = _call(recipient, message, replies, approvals, node_id)
+        if call is not None:
+            calls.append(call)
+        else:
+            tools[recipient.split(".")[0]] += 1
+            memory_writes += recipient == "bio"
+    # Tool results whose call is not in the mapping (a trimmed or partial export).
+    for parent, replies in results.items():
+        if parent not in answered:
+            for reply_id, reply in replies:
+                name = (reply.author.name if reply.author else None) or ""
+                call = _call(name, reply, [(reply_id, reply)], approvals, reply_id)
+                if call is not None:
+                    calls.append(call)
+
+    return Facts(
+        index=index, offset=offset, id=conversation_id, title=conv.title,
+        create_time=to_time(conv.create_time), update_time=to_time(conv.update_time),
+        gpt_ids=tuple(sorted(gpts)), gpt_sources=gpts, project_ids=tuple(sorted(projects)),
+        temporary=bool(conv.is_temporary_chat), feedback=got_feedback,
+        calls=tuple(sorted(calls, key=lambda c: (c.time or datetime.min.replace(tzinfo=timezone.utc), c.party))),
+        tools=dict(sorted(tools.items())), memory_writes=memory_writes, messages=messages,
+    )
+
+
+def _call(recipient: str, message: schema.Message, replies: list[tuple[str, schema.Message]],
+          approvals: dict[str, str], node_id: str) -> Call | None:
+    """A third-party call (Action, plugin, connector), or None for a built-in tool."""
+    metas = [m.metadata for _, m in replies if m.metadata is not None]
+    if message.metadata is not None:
+        metas.insert(0, message.metadata)
+    namespace, _, operation = recipient.partition(".")
+    plugin = next((m.invoked_plugin for m in metas if m.invoked_plugin and m.invoked_plugin.namespace), None)
+    body = next((m.jit_plugin_data.from_server.body for m in metas
+                 if m.jit_plugin_data and m.jit_plugin_data.from_server
+                 and m.jit_plugin_data.from_server.body), None)
+    gizmo = next((m.gizmo_id for m in metas if m.gizmo_id and not m.gizmo_id.startswith("g-p-")), None)
+    time = to_time(message.create_time)
+    ids = [message.id or node_id, node_id] + [rid for rid, _ in replies] + \
+          [m.id for _, m in replies if m.id]
+    approval = next((approvals[i] for i in ids if i in approvals), None)
+    source = f"export message `{message.id or node_id}`"
+    if _JIT in namespace or (plugin and (plugin.namespace or "").endswith(_JIT)) or body is not None:
+        domain = body.domain if body and body.domain else None
+        return Call(kind="action", party=domain or namespace, domain=domain,
+                    operation=(body.operation if body and body.operation else operation) or None,
+                    time=time, gpt_id=gizmo, method=(body.method or "").upper() or None if body else None,
+                    path=body.path if body else None,
+                    consequential=body.is_consequential if body else None,
+                    privacy_policy=body.privacy_policy if body else None,
+                    approval=approval, source=source)
+    resource = next((m.invoked_resource for m in metas if m.invoked_resource), None)
+    sdk = next((m.chatgpt_sdk for m in metas if m.chatgpt_sdk), None)
+    if namespace == "api_tool" or resource is not None or sdk is not None:
+        uri = (resource.resource_uri if resource else None) or ""
+        segments = [s for s in uri.split("/") if s]
+        party = segments[0] if segments else (sdk.resource_name if sdk and sdk.resource_name else
+                                              (sdk.attribution_id if sdk else None)) or "connector"
+        return Call(kind="connector", party=party, operation=segments[-1] if len(segments) > 1 else None,
+                    time=time, gpt_id=gizmo, approval=approval, source=source)
+    if plugin and (plugin.plugin_id or "").startswith("plugin-"):
+        return Call(kind="plugin", party=plugin.namespace or namespace, operation=operation or None,
+                    time=time, gpt_id=gizmo, approval=approval, source=source)
+    return None
