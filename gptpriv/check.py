@@ -43,8 +43,11 @@ class Filters(NamedTuple):
     gpt_ids: frozenset[str] = frozenset()
     since: datetime | None = None
     until: datetime | None = None
+    ids: frozenset[str] = frozenset()
 
     def keep(self, facts: Facts, verdict: Verdict) -> bool:
+        if self.ids and facts.id not in self.ids:
+            return False
         if self.verdicts and verdict.verdict not in self.verdicts:
             return False
         if self.gpt_ids and not self.gpt_ids & set(facts.gpt_ids):

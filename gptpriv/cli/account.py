@@ -59,10 +59,27 @@ def account_json(account: Account, current: str | None) -> dict[str, Any]:
 
 
 @app.command("add")
-def add(ctx: typer.Context, name: NameArg, email: EmailOpt = None, plan: PlanOpt = None) -> None:
+def add(ctx: typer.Context, name: NameArg, email: EmailOpt = None, plan: PlanOpt = None,
+        from_export: Annotated[Optional[str], typer.Option(
+            "--from-export", metavar="EXPORT",
+            help="Take the email from the export's user.json, and the plan when it says Plus.")] = None,
+        ) -> None:
     """Add an account. The first account added becomes the current one."""
     from gptpriv import accounts, timeutil
     from gptpriv.cli.output import say
+
+    if from_export:
+        from gptpriv.export import ExportReader
+
+        user = ExportReader(from_export).user
+        if user is None:
+            from gptpriv.errors import InvalidValue
+
+            raise InvalidValue(f"{from_export}: the export has no user.json to take the account from")
+        email = email or user.email  # type: ignore[attr-defined]
+        # Only `chatgpt_plus_user = true` says something; false could be free, go or pro.
+        if plan is None and user.chatgpt_plus_user is True:  # type: ignore[attr-defined]
+            plan = "plus"
 
     became_current = accounts.add_account(store(ctx), name, email=email, plan=plan,
                                           created=timeutil.now())

@@ -28,10 +28,10 @@ def check(
     json: JsonOpt = False,
     jsonl: Annotated[bool, typer.Option(
         "--jsonl", help="One JSON line per conversation as it is read, then a summary line.")] = False,
-    explain: Annotated[Optional[str], typer.Option(
-        "--explain", is_flag=False, flag_value="*", metavar="[ID]",
-        help="Every reason with its source, and each disclosure: for one conversation id, or "
-        "for all with no id.")] = None,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Every reason with its source, and each disclosure (with --id for one).")] = False,
+    ids: Annotated[Optional[list[str]], typer.Option(
+        "--id", help="Only the conversation with this id (repeatable).")] = None,
     redact: Annotated[bool, typer.Option("--redact", help="Hide conversation titles.")] = False,
     verdict: Annotated[Optional[list[str]], typer.Option(
         "--verdict", help="Only conversations with this verdict (repeatable).")] = None,
@@ -67,7 +67,8 @@ def check(
     current_name, _ = accounts.current_account(st)
     current = next((a for a in snapshot.accounts if a.name == current_name), None)
     filters = Filters(frozenset(verdict or ()), frozenset(_gpt_ids(snapshot, gpt or [])),
-                      parse_when(since) if since else None, parse_when(until) if until else None)
+                      parse_when(since) if since else None, parse_when(until) if until else None,
+                      frozenset(ids or ()))
     summary = Summary()
     exports: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -146,7 +147,7 @@ def _with_progress(results: Any, reader: Any) -> Any:
             yield item
 
 
-def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, explain: str | None) -> None:
+def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, explain: bool) -> None:
     from gptpriv.cli.output import say, table, warn
     from gptpriv.timeutil import local_text, parse_when
 
@@ -166,9 +167,8 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
          ", ".join(sorted({d["party"] for d in r["third_parties"]}))]
         for r in rows
     ])
-    for row in rows:
-        if explain == "*" or (explain and explain == row["id"]):
-            _explain(row)
+    for row in rows if explain else []:
+        _explain(row)
     summary = doc["summary"]
     say()
     say(f"{summary['total']} conversations: {summary['eligible']} eligible, "

@@ -21,7 +21,7 @@ import msgspec
 from gptpriv.export import schema
 from gptpriv.export.facts import FeedbackIndex, Facts, extract
 from gptpriv.export.sources import ExportError, Part, find_parts, read_small
-from gptpriv.export.stream import ArrayReader, Broken, StreamError
+from gptpriv.export.stream import ArrayReader, Broken, StreamError, lower_first
 
 __all__ = ["ExportError", "ExportReader", "Facts", "Skipped"]
 
@@ -35,8 +35,7 @@ class Skipped(NamedTuple):
 
 
 def _decode_error(label: str, error: msgspec.DecodeError) -> ExportError:
-    text = str(error)
-    return ExportError(f"{label}: {text[:1].lower()}{text[1:]}")
+    return ExportError(f"{label}: {lower_first(str(error))}")
 
 
 class ExportReader:

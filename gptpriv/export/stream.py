@@ -21,6 +21,7 @@ CHUNK = 4 * 1024 * 1024
 _MAX_TRIES = 6
 _CUT = re.compile(rb"\}\s*,\s*\{")
 _BYTE = re.compile(r"\(byte (\d+)\)")
+_RAW = msgspec.json.Decoder(list[msgspec.Raw])
 # Keys that open a conversation object in real exports (native order starts with "title";
 # re-sorted dumps start alphabetically). Cuts before them are tried first: it is only a
 # speed-up, every cut is verified by decoding.
@@ -59,7 +60,12 @@ def _error_text(error: msgspec.DecodeError, base: int) -> str:
     found = _BYTE.search(text)
     if found:
         text = _BYTE.sub(f"(byte {base + int(found.group(1)) - 1})", text)
-    return text[:1].lower() + text[1:]
+    return lower_first(text)
+
+
+def lower_first(text: str) -> str:
+    """`Input data was truncated` -> `input data ...`, but `JSON is ...` stays."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 class ArrayReader:
@@ -174,29 +180,47 @@ class ArrayReader:
         start = 0
         while start < len(data):
             first = next(k for k, cut in enumerate(cuts) if cut >= start)
-            outcome: tuple[bool, Any, int] = (False, "the element is cut short", len(cuts) - 1)
-            for k in range(first, len(cuts)):
-                try:
-                    outcome = (True, self._decoder.decode(b"[" + data[start:cuts[k] + 1] + b"]"), k)
-                    break
-                except msgspec.DecodeError as error:
-                    if not _is_truncated(error):
-                        outcome = (False, _error_text(error, base + start), k)
-                        break
-            ok, payload, k = outcome
-            if ok and len(payload) == 1 and self._accept(payload[0]):
+            kind, payload, k = self._one_element(data, start, cuts, first, base)
+            if kind == "ok" or kind == "wrong":
                 if broken is not None:
                     yield Broken(index, base + broken[0], broken[1])
                     index, broken = index + 1, None
-                yield Element(index, base + start, payload[0])
+                yield (Element(index, base + start, payload) if kind == "ok"
+                       else Broken(index, base + start, payload))
                 index += 1
                 start = self._next_start(data, cuts[k])
                 continue
             if broken is None:
-                broken = (start, payload if isinstance(payload, str) else "not a conversation object")
+                broken = (start, payload)
             start = self._next_start(data, cuts[first])
         if broken is not None:
             yield Broken(index, base + broken[0], broken[1])
+
+    def _one_element(self, data: bytes, start: int, cuts: list[int], first: int,
+                     base: int) -> tuple[str, Any, int]:
+        """Decode one element starting at `start`, extending it cut by cut while truncated.
+
+        Returns ("ok", value, k), ("wrong", message, k) for a complete element of the wrong
+        shape, or ("bad", message, k) when the bytes from `start` are not valid JSON.
+        """
+        for k in range(first, len(cuts)):
+            piece = b"[" + data[start:cuts[k] + 1] + b"]"
+            try:
+                items = self._decoder.decode(piece)
+            except msgspec.DecodeError as error:
+                try:
+                    raw = _RAW.decode(piece)  # syntax only: is this one complete element?
+                except msgspec.DecodeError as syntax:
+                    if _is_truncated(syntax):
+                        continue
+                    return "bad", _error_text(syntax, base + start), k
+                if len(raw) != 1:
+                    return "bad", "not a conversation object", k
+                return "wrong", _error_text(error, base + start), k
+            if len(items) == 1 and self._accept(items[0]):
+                return "ok", items[0], k
+            return ("wrong" if len(items) == 1 else "bad"), "not a conversation object", k
+        return "bad", "the element is cut short", len(cuts) - 1
 
     @staticmethod
     def _next_start(data: bytes, cut: int) -> int:

@@ -1,0 +1,335 @@
+"""`gptpriv check` on real export samples and on hand-built exports of every shape."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from conftest import REAL_EXPORTS
+from export_builder import ConversationBuilder, dumps, write_export
+from gptpriv.export import ExportReader, Facts, Skipped
+from gptpriv.export import schema
+from gptpriv.export.stream import ArrayReader, Broken
+
+REAL = sorted(REAL_EXPORTS.glob("*.json"))
+T0 = datetime(2024, 6, 1, tzinfo=timezone.utc).timestamp()
+GPT = "g-681c8e39d12c81918c7c9723fea1e4fb"
+
+
+def facts_of(path: Path | str) -> list[Facts | Skipped]:
+    return list(ExportReader(str(path)).conversations())
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.stem)
+def test_every_real_sample_parses(path: Path) -> None:
+    expected = json.loads(path.read_text())
+    expected = expected if isinstance(expected, list) else [expected]
+    found = facts_of(path)
+    assert all(isinstance(f, Facts) for f in found)
+    assert [f.id for f in found] == [c.get("conversation_id") or c.get("id") for c in expected]
+    assert [f.title for f in found] == [c.get("title") for c in expected]
+
+
+def test_real_2023_plugin_call() -> None:
+    [facts] = facts_of(REAL_EXPORTS / "my_chat_gpt-2023-plugin-call.json")
+    assert [(c.kind, c.party, c.operation) for c in facts.calls] == [("plugin", "show_me", "get_MermaidRoute")]
+    assert facts.gpt_ids == () and facts.tools == {}
+
+
+def test_real_2024_python_tool_is_builtin() -> None:
+    [facts] = facts_of(REAL_EXPORTS / "chatgpt2graph-2024-python-tool.json")
+    assert facts.calls == () and facts.tools == {"python": 11}
+    assert facts.create_time and facts.create_time.year == 2023
+
+
+def test_real_2025_sparse_entries_survive() -> None:
+    found = facts_of(REAL_EXPORTS / "librechat-2025-modern-fields.json")
+    assert len(found) == 3 and all(isinstance(f, Facts) for f in found)
+    assert found[1].messages == 0  # the entry with no mapping
+
+
+def test_real_single_object_and_web_run() -> None:
+    [facts] = facts_of(REAL_EXPORTS / "chatgpt-exporter-2026-single-conversation.json")
+    assert facts.tools == {"web": 2} and facts.calls == ()
+
+
+def gpt_conversation(cid: str = "c-gpt") -> dict:
+    c = ConversationBuilder(cid, "With a GPT", T0, gizmo_id=GPT, gizmo_type="gpt")
+    c.turn("hello", "hi", gizmo_id=GPT)
+    c.action("api.flights.example", "bookFlight", GPT, method="post", consequential=True,
+             privacy_policy="https://flights.example/p", approval="always_allow")
+    return c.build()
+
+
+def test_action_call_with_approval_node(tmp_path: Path) -> None:
+    [facts] = facts_of(write_export(tmp_path, [gpt_conversation()]))
+    assert facts.gpt_ids == (GPT,)
+    [call] = facts.calls
+    assert (call.kind, call.domain, call.operation, call.method, call.consequential, call.approval) == (
+        "action", "api.flights.example", "bookFlight", "POST", True, "always_allow")
+    assert call.privacy_policy == "https://flights.example/p" and call.gpt_id == GPT
+
+
+def test_at_mention_project_and_memory(tmp_path: Path) -> None:
+    c = ConversationBuilder("c-mention", "Mention", T0)  # template id null: a normal chat
+    c.turn("@gpt do it", "done", gizmo_id=GPT)
+    c.tool("bio", "User likes tea", "Model set context updated.")
+    mention = c.build()
+    p = ConversationBuilder("c-proj", "Project", T0, gizmo_id="g-p-abc", gizmo_type="snorlax")
+    p.turn("x", "y", gizmo_id="g-p-abc")
+    f_mention, f_project = facts_of(write_export(tmp_path, [mention, p.build()]))
+    assert f_mention.gpt_ids == (GPT,) and f_mention.memory_writes == 1
+    assert f_mention.gpt_sources[GPT] == "export message metadata `gizmo_id`"
+    assert f_project.gpt_ids == () and f_project.project_ids == ("g-p-abc",)
+
+
+def test_connector_and_plugin(tmp_path: Path) -> None:
+    c = ConversationBuilder("c-conn", "Apps", T0)
+    c.connector("Deep Research App", "start")
+    c.plugin("Wolfram", "getWolframAlphaResults")
+    [facts] = facts_of(write_export(tmp_path, [c.build()]))
+    assert sorted((x.kind, x.party, x.operation) for x in facts.calls) == [
+        ("connector", "Deep Research App", "start"), ("plugin", "Wolfram", "getWolframAlphaResults")]
+
+
+def test_feedback_joins_on_message_or_dashless_conversation_id(tmp_path: Path) -> None:
+    a = ConversationBuilder("11111111-2222-3333-4444-555555555555", "A", T0)
+    a.turn("q", "a")
+    b = ConversationBuilder("c-b", "B", T0)
+    b.turn("q", "a")
+    liked = b.last
+    c = ConversationBuilder("c-c", "C", T0)
+    c.turn("q", "a")
+    feedback = [{"conversation_id": "11111111222233334444555555555555", "message_id": "x", "rating": "thumbsDown"},
+                {"conversation_id": "zzz", "message_id": liked, "rating": "thumbsUp"}]
+    found = facts_of(write_export(tmp_path, [a.build(), b.build(), c.build()], feedback=feedback))
+    assert [f.feedback for f in found] == [True, True, False]
+
+
+# -- every input shape, through the CLI -----------------------------------------------------
+
+
+@pytest.fixture
+def export_convs() -> list[dict]:
+    plain = ConversationBuilder("c-plain", "Plain", T0)
+    plain.turn("q", "a")
+    return [plain.build(), gpt_conversation()]
+
+
+def ids(doc: dict) -> list[str]:
+    return [c["id"] for c in doc["conversations"]]
+
+
+def test_zip_folder_shards_object_stdin_agree(run, tmp_path: Path, export_convs) -> None:
+    folder = write_export(tmp_path / "folder", export_convs, email="me@example.com")
+    archive = write_export(tmp_path / "z", export_convs, email="me@example.com", zip_name="export.zip")
+    sharded = write_export(tmp_path / "shards", export_convs, shards=2)
+    sharded_zip = write_export(tmp_path / "zs", export_convs, shards=2, zip_name="s.zip")
+    single = tmp_path / "one.json"
+    single.write_text(dumps(export_convs[1]))
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(dumps({"conversations": export_convs}))
+    expected = ["c-plain", "c-gpt"]
+    for path in (folder, archive, sharded, sharded_zip, folder / "conversations.json", wrapped):
+        assert ids(run("check", str(path), "--json").json()) == expected, path
+    assert ids(run("check", str(single), "--json").json()) == ["c-gpt"]
+    stdin = (folder / "conversations.json").read_text()
+    assert ids(run("check", "-", "--json", input=stdin).json()) == expected
+    doc = run("check", str(folder), str(single), "--json").json()
+    assert ids(doc) == expected + ["c-gpt"] and len(doc["exports"]) == 2
+
+
+def test_json_contract_and_account_from_user_json(run, tmp_path: Path, export_convs) -> None:
+    run("account", "add", "other", "--plan", "free")
+    run("account", "add", "me", "--plan", "plus", "--email", "Me@Example.com")
+    run("account", "opt-out", "me", "--at", "2024-05-01")
+    run("gpt", "create", "travel", "--id", GPT)
+    run("gpt", "action", "add", "travel", "api.flights.example", "--operation", "bookFlight:consequential")
+    doc = run("check", str(write_export(tmp_path, export_convs, email="me@example.com")), "--json").json()
+    assert doc["schema_version"] == 1 and doc["account"] == "me"
+    assert "user.json" in doc["exports"][0]["account_reason"]
+    assert set(doc["summary"]) >= {"total", "eligible", "not_eligible", "undetermined", "skipped", "errors"}
+    assert doc["summary"]["total"] == 2 and doc["summary"]["not_eligible"] == 2
+    gpt_row = doc["conversations"][1]
+    assert set(gpt_row) >= {"id", "title", "create_time", "gpt_ids", "verdict", "reasons", "third_parties"}
+    assert gpt_row["create_time"] == "2024-06-01T00:00:00Z" and gpt_row["gpt_ids"] == [GPT]
+    [call] = gpt_row["third_parties"]
+    assert {k: call[k] for k in ("rule", "domain", "operation", "consequential", "privacy_policy",
+                                 "consent", "flags")} == {
+        "rule": "disclosure.action", "domain": "api.flights.example", "operation": "bookFlight",
+        "consequential": True, "privacy_policy": "https://flights.example/p",
+        "consent": "always_allow", "flags": []}
+    assert call["time"] == "2024-06-01T00:00:40Z"
+
+
+def test_unmatched_email_is_not_guessed(run, tmp_path: Path, export_convs) -> None:
+    run("account", "add", "me", "--plan", "plus", "--email", "me@example.com")
+    doc = run("check", str(write_export(tmp_path, export_convs, email="stranger@example.com")),
+              "--json").json()
+    assert doc["account"] is None
+    assert {c["verdict"] for c in doc["conversations"]} == {"undetermined"}
+
+
+def test_newcomer_gets_an_answer_and_a_hint(run, tmp_path: Path, export_convs) -> None:
+    result = run("check", str(write_export(tmp_path, export_convs, email="me@example.com")))
+    assert "undetermined" in result.stdout
+    assert "gptpriv account add NAME --from-export" in result.stderr
+
+
+def test_account_add_from_export(run, tmp_path: Path, export_convs) -> None:
+    path = write_export(tmp_path / "a", export_convs, email="me@example.com", plus=True, zip_name="e.zip")
+    run("account", "add", "me", "--from-export", str(path))
+    doc = run("account", "show", "me", "--json").json()
+    assert doc["email"] == "me@example.com" and doc["plan"] == "plus"
+    path = write_export(tmp_path / "b", export_convs, email="x@example.com", plus=False)
+    run("account", "add", "x", "--from-export", str(path))
+    assert run("account", "show", "x", "--json").json()["plan"] is None  # never guessed
+
+
+def test_filters_explain_redact_and_jsonl(run, tmp_path: Path, export_convs) -> None:
+    run("account", "add", "me", "--plan", "plus")
+    path = str(write_export(tmp_path, export_convs))
+    assert ids(run("check", path, "--gpt", GPT, "--json").json()) == ["c-gpt"]
+    assert ids(run("check", path, "--verdict", "eligible", "--json").json()) == ["c-plain"]
+    assert ids(run("check", path, "--since", "2024-06-02", "--json").json()) == []
+    assert ids(run("check", path, "--until", "2024-06-02", "--json").json()) == ["c-plain", "c-gpt"]
+    explained = run("check", path, "--explain", "--id", "c-gpt").stdout
+    assert "gpt.builder_setting_unknown" in explained and "disclosure.action: api.flights.example" in explained
+    redacted = run("check", path, "--redact", "--explain").stdout + run("check", path, "--redact", "--json").stdout
+    assert "With a GPT" not in redacted and "Plain" not in redacted
+    lines = run("check", path, "--jsonl").stdout.splitlines()
+    assert [json.loads(x).get("id") for x in lines[:2]] == ["c-plain", "c-gpt"]
+    assert json.loads(lines[-1])["summary"]["total"] == 2
+
+
+def test_fail_on_exit_codes(run, tmp_path: Path, export_convs) -> None:
+    run("account", "add", "me", "--plan", "plus")
+    path = str(write_export(tmp_path, export_convs))
+    assert run("check", path, "--fail-on", "eligible", ok=False).exit_code == 1
+    assert run("check", path, "--fail-on", "disclosure", ok=False).exit_code == 1
+    assert run("check", path, "--fail-on", "undetermined", ok=False).exit_code == 1
+    assert run("check", path, "--verdict", "eligible", "--fail-on", "disclosure").exit_code == 0
+    assert run("check", path, "--fail-on", "nothing", ok=False).exit_code == 2
+
+
+# -- bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "empty"),
+    (b"hello", "not JSON"),
+    (b'{"user": 1}', "neither `mapping` nor `conversations`"),
+    (b'[{"title": "x", "mapping": {}, "id": "a"}, {"title": "y"', "truncated"),
+    (b'{"title": "x", "mapping": {', "truncated"),
+])
+def test_bad_files_are_one_line_exit_2(run, tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "conversations.json"
+    path.write_bytes(content)
+    result = run("check", str(path), "--json", ok=False)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and str(path) in result.stderr and message in result.stderr
+
+
+def test_zip_without_conversations_and_missing_path(run, tmp_path: Path) -> None:
+    path = tmp_path / "x.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("user.json", "{}")
+    result = run("check", str(path), ok=False)
+    assert result.exit_code == 2 and "holds no conversations.json" in result.stderr
+    result = run("check", str(tmp_path / "nope.zip"), ok=False)
+    assert result.exit_code == 2 and "no such file" in result.stderr
+
+
+def test_malformed_conversation_is_skipped_and_the_rest_checked(run, tmp_path: Path, export_convs) -> None:
+    good = [dumps(c) for c in export_convs]
+    broken_json = '{"title": "bad", "mapping": {"n": {"message": }}, "id": "bad1"}'
+    wrong_type = '{"title": "bad2", "create_time": [1], "mapping": {}, "id": "bad2"}'
+    text = "[" + ", ".join([good[0], broken_json, wrong_type, good[1]]) + "]"
+    path = tmp_path / "conversations.json"
+    path.write_text(text)
+    doc = run("check", str(path), "--json").json()
+    assert ids(doc) == ["c-plain", "c-gpt"]
+    errors = doc["summary"]["errors"]
+    assert [e["index"] for e in errors] == [1, 2] and doc["summary"]["skipped"] == 2
+    assert errors[0]["offset"] == text.index(broken_json)
+    assert "malformed" in errors[0]["message"] and "expected `float | str | null`" in errors[1]["message"]
+
+
+def small_reader(data: bytes, chunk: int) -> list:
+    stream = io.BytesIO(data)
+    return list(ArrayReader(stream.read, schema.Conversation,
+                            accept=schema.Conversation.looks_like_one, chunk=chunk))
+
+
+@pytest.mark.parametrize("chunk", [64, 257, 1024, 10_000])
+def test_chunk_boundaries_give_the_same_conversations(chunk: int, export_convs) -> None:
+    nested = ConversationBuilder("c-nested", 'tricky }, {"title": "x"} text', T0)
+    nested.turn('a "quoted" }, { thing', "[{}, {}]")
+    convs = export_convs * 5 + [nested.build()]
+    data = dumps(convs).encode()
+    got = small_reader(data, chunk)
+    assert not [g for g in got if isinstance(g, Broken)]
+    assert [g.value.id for g in got] == [c["id"] for c in convs]
+    assert [g.index for g in got] == list(range(len(convs)))
+
+
+def test_pretty_printed_and_bom(export_convs) -> None:
+    data = b"\xef\xbb\xbf" + json.dumps(export_convs, indent=2).encode()
+    assert [g.value.id for g in small_reader(data, 100)] == ["c-plain", "c-gpt"]
+
+
+def test_encrypted_and_bomb_members_are_refused(tmp_path: Path, run) -> None:
+    from gptpriv.export import sources
+
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("conversations.json", b"[" + b" " * (40 * 1024 * 1024) + b"]")
+    result = run("check", str(path), ok=False)
+    assert result.exit_code == 2 and "ZIP bomb" in result.stderr
+    assert sources.MAX_RATIO < 1000
+    enc = tmp_path / "enc.zip"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("conversations.json", "[]")
+    raw = bytearray(buffer.getvalue())
+    # Set the "encrypted" flag bit in the local and central headers.
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = raw.index(signature) + offset
+        raw[at] |= 1
+    enc.write_bytes(bytes(raw))
+    result = run("check", str(enc), ok=False)
+    assert result.exit_code == 2 and "encrypted" in result.stderr
+
+
+def test_path_traversal_member_names_are_not_read(tmp_path: Path, run) -> None:
+    path = tmp_path / "t.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("../../conversations.json", "[]")
+    result = run("check", str(path), ok=False)
+    assert result.exit_code == 2 and "holds no conversations.json" in result.stderr
+    assert not (tmp_path.parent.parent / "conversations.json").exists()
+
+
+def test_message_text_is_never_printed(run, tmp_path: Path) -> None:
+    marker = "SECRET-MARKER-7f3a"
+    c = ConversationBuilder("c-secret", "Title", T0, gizmo_id=GPT, gizmo_type="gpt")
+    c.turn(f"{marker} user", f"{marker} assistant", gizmo_id=GPT)
+    c.action("api.x.example", "op", GPT, params=json.dumps({"q": marker}), approval="allow")
+    c.tool("bio", marker, marker)
+    path = str(write_export(tmp_path, [c.build()]))
+    outputs = [run("check", path, *args) for args in ([], ["--json"], ["--jsonl"], ["--explain"])]
+    assert all(marker not in o.stdout + o.stderr for o in outputs)
+
+
+def test_msgspec_error_kinds_that_the_stream_relies_on() -> None:
+    decoder = msgspec.json.Decoder(list[schema.Conversation])
+    with pytest.raises(msgspec.DecodeError, match="truncated"):
+        decoder.decode(b'[{"title": "a", "x": [{"y": 1}]')
+    with pytest.raises(msgspec.DecodeError, match=r"malformed.*\(byte \d+\)"):
+        decoder.decode(b'[{"title": }]')
