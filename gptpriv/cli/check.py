@@ -71,9 +71,10 @@ def check(
                       frozenset(ids or ()))
     summary = Summary()
     exports: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []  # kept only for the text table
     failed = False
     readers = [ExportReader(p, sys.stdin.buffer) for p in paths]  # opens every input first
+    out = _JsonStream() if json else None
     for reader in readers:
         choice = pick_account(snapshot, flag_account, current, reader)
         if device and (choice.account is None or choice.account.device(device) is None):
@@ -86,7 +87,9 @@ def check(
         for facts, result in _with_progress(results, reader):
             row = conversation_dict(facts, result, reader.label, redact)
             failed = failed or _fails(fail_on, row)
-            if jsonl:
+            if out is not None:
+                out.conversation(row)
+            elif jsonl:
                 from gptpriv.cli.output import emit_jsonl
 
                 emit_jsonl(row)
@@ -94,18 +97,46 @@ def check(
                 rows.append(row)
     doc = {"account": exports[0]["account"] if len({e["account"] for e in exports}) == 1 else None,
            "exports": exports, "summary": summary.as_dict()}
-    if jsonl:
+    if out is not None:
+        out.close(doc)
+    elif jsonl:
         from gptpriv.cli.output import emit_jsonl
 
         emit_jsonl({"summary": doc["summary"], "exports": exports})
-    elif json:
-        from gptpriv.cli.output import emit_json
-
-        emit_json({**doc, "conversations": rows})
     else:
         _render(rows, doc, snapshot, explain)
     if fail_on and failed:
         raise typer.Exit(1)
+
+
+class _JsonStream:
+    """One JSON document built as conversations are produced, in bounded memory: rows are
+    spooled to a temporary file (in memory up to 8 MiB, then on disk) and copied to stdout
+    only when the whole input was read, so a fatal error leaves stdout empty."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        import msgspec
+
+        self._encode = msgspec.json.Encoder().encode
+        self._spool = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b")
+        self._spool.write(b'{"schema_version": 1, "conversations": [')
+        self._first = True
+
+    def conversation(self, row: dict[str, Any]) -> None:
+        self._spool.write((b"\n" if self._first else b",\n") + self._encode(row))
+        self._first = False
+
+    def close(self, doc: dict[str, Any]) -> None:
+        import shutil
+
+        self._spool.write(b"\n], " + self._encode(doc)[1:] + b"\n")
+        self._spool.seek(0)
+        sys.stdout.flush()
+        shutil.copyfileobj(self._spool, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        self._spool.close()
 
 
 def _gpt_ids(snapshot: Any, values: list[str]) -> list[str]:

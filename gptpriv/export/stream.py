@@ -22,6 +22,7 @@ _MAX_TRIES = 6
 _CUT = re.compile(rb"\}\s*,\s*\{")
 _BYTE = re.compile(r"\(byte (\d+)\)")
 _RAW = msgspec.json.Decoder(list[msgspec.Raw])
+_TRUNCATED = object()
 # Keys that open a conversation object in real exports (native order starts with "title";
 # re-sorted dumps start alphabetically). Cuts before them are tried first: it is only a
 # speed-up, every cut is verified by decoding.
@@ -68,6 +69,35 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
+_WHITESPACE = b" \t\r\n"
+_SCAN_LIMIT = 4096  # candidate cuts looked at per attempt, from the end of the buffer
+
+
+def _cuts_from_end(buffer: bytearray, low: int) -> Iterator[tuple[int, int, int]]:
+    """(`}`, `,`, `{`) positions of each `}` `,` `{` after `low`, from the end, lazily.
+
+    Each `{` is found with rfind (C speed) and checked for a `,` and a `}` before it, so
+    text full of braces costs little: only the last few candidates are ever looked at.
+    """
+    position, seen = len(buffer), 0
+    while seen < _SCAN_LIMIT:
+        brace = buffer.rfind(b"{", low, position)
+        if brace < 0:
+            return
+        seen += 1
+        position = brace
+        comma = brace - 1
+        while comma > low and buffer[comma] in _WHITESPACE:
+            comma -= 1
+        if comma <= low or buffer[comma] != 0x2C:  # `,`
+            continue
+        close = comma - 1
+        while close > low and buffer[close] in _WHITESPACE:
+            close -= 1
+        if buffer[close] == 0x7D:  # `}`
+            yield close, comma, brace
+
+
 class ArrayReader:
     """Yields Element or Broken for each element of the JSON array read from `read`."""
 
@@ -80,39 +110,47 @@ class ArrayReader:
         self.bytes_read = 0
 
     def __iter__(self) -> Iterator[Element | Broken]:
-        buffer, base, eof = self._open()
+        # `data` holds what was read and not yet consumed; `open_at` is the byte just before
+        # the next element (the array's `[`, or the `,` after the previous element). Each
+        # part is decoded in place: that byte is set to `[` and the one after the cut to `]`
+        # for the decode, then restored, so no part is ever copied.
+        data, open_at, eof = self._open()
+        base = 0  # stream offset of data[0]
         index = 0
         want = self._chunk
         while True:
-            while not eof and len(buffer) < want:
-                more = self._read(max(self._chunk, want - len(buffer)))
+            while not eof and len(data) - open_at < want:
+                more = self._read(max(self._chunk, want - (len(data) - open_at)))
                 if not more:
                     eof = True
                 else:
                     self.bytes_read += len(more)
-                    buffer += more
+                    data += more
             if eof:
-                yield from self._last(buffer, base, index)
+                yield from self._last(data, open_at, base, index)
                 return
-            cut = self._decode_cut(buffer)
+            cut = self._decode_cut(data, open_at)
             if cut is None:
-                want = len(buffer) * 2  # one element longer than the buffer: read more
+                want = (len(data) - open_at) * 2  # one element longer than the buffer
                 continue
-            end, items = cut
+            close, comma, items = cut
+            first = base + data.find(b"{", open_at)
             if items is None:  # corruption in this part: isolate it
-                results = list(self._isolate(buffer[:end + 1], base, index))
+                results = list(self._isolate(bytes(data[open_at + 1:close + 1]),
+                                             base + open_at + 1, index))
             else:
-                results = self._elements(items, base, index)
-            for result in results:
-                yield result
+                results = self._elements(items, first, index)
+            yield from results
             index += len(results)
-            start = buffer.index(b"{", end + 1)
-            base += start
-            buffer = buffer[start:]
+            open_at = comma
+            if open_at > self._chunk:  # drop what was consumed (one memmove per chunk)
+                del data[:open_at]
+                base += open_at
+                open_at = 0
             want = self._chunk
 
-    def _open(self) -> tuple[bytes, int, bool]:
-        """Read up to the `[` that opens the array; return the rest, its offset and EOF."""
+    def _open(self) -> tuple[bytearray, int, bool]:
+        """Read up to the `[` that opens the array; return the data, its index, and EOF."""
         head = self._read(self._chunk)
         self.bytes_read += len(head)
         skip = 3 if head.startswith(b"\xef\xbb\xbf") else 0
@@ -120,43 +158,57 @@ class ArrayReader:
         offset = len(head) - len(stripped)
         if not stripped.startswith(b"["):
             raise StreamError("expected a JSON array of conversations", offset)
-        return stripped[1:], offset + 1, not head
+        return bytearray(head), offset, not head
 
-    def _decode_cut(self, buffer: bytes) -> tuple[int, list[Any] | None] | None:
+    def _decode_in_place(self, data: bytearray, open_at: int, close: int) -> Any:
+        """Decode data[open_at..close] as an array; `_TRUNCATED`, or None when corrupt."""
+        saved_open, saved_close = data[open_at], data[close + 1]
+        data[open_at], data[close + 1] = 0x5B, 0x5D  # `[` and `]`
+        try:
+            with memoryview(data) as view, view[open_at:close + 2] as part:
+                return self._decoder.decode(part)
+        except msgspec.DecodeError as error:
+            return _TRUNCATED if _is_truncated(error) else None
+        finally:
+            data[open_at], data[close + 1] = saved_open, saved_close
+
+    def _decode_cut(self, data: bytearray, open_at: int) -> tuple[int, int, list[Any] | None] | None:
         """Find a cut between two top-level elements and decode up to it.
 
-        Returns (index of the `}` cut after, decoded items or None if that part is corrupt),
-        or None when no cut in the buffer works (the buffer holds less than one element).
+        Returns (`}` position, `,` position, items or None if that part is corrupt), or None
+        when no cut works (the buffer holds less than one element). Cuts before a likely
+        conversation start are tried first, as they are found from the end.
         """
-        tail = max(0, len(buffer) - self._chunk)
-        cuts = [m.start() for m in _CUT.finditer(buffer, tail)]
-        if not cuts and tail:
-            cuts = [m.start() for m in _CUT.finditer(buffer)]
-        likely = [c for c in cuts if _LIKELY_START.match(buffer, buffer.index(b"{", c + 1) + 1)]
-        tries = sorted(likely, reverse=True) + sorted(set(cuts) - set(likely), reverse=True)
-        for end in tries[:_MAX_TRIES]:
-            try:
-                return end, self._decoder.decode(b"[" + buffer[:end + 1] + b"]")
-            except msgspec.DecodeError as error:
-                if _is_truncated(error):
-                    continue
-                return end, None
+        fallback: list[tuple[int, int]] = []
+        tries = 0
+        for close, comma, brace in _cuts_from_end(data, open_at):
+            if not _LIKELY_START.match(data, brace + 1):
+                if len(fallback) < _MAX_TRIES:
+                    fallback.append((close, comma))
+                continue
+            items = self._decode_in_place(data, open_at, close)
+            tries += 1
+            if items is not _TRUNCATED:
+                return close, comma, items
+            if tries == _MAX_TRIES:
+                return None
+        for close, comma in fallback[:_MAX_TRIES - tries]:
+            items = self._decode_in_place(data, open_at, close)
+            if items is not _TRUNCATED:
+                return close, comma, items
         return None
 
-    def _last(self, buffer: bytes, base: int, index: int) -> Iterator[Element | Broken]:
-        body = buffer.rstrip()
-        if not body.endswith(b"]"):
-            raise StreamError("the file ends before the array is closed (truncated?)",
-                              base + len(body))
-        body = body[:-1]
-        if not body.strip():
+    def _last(self, data: bytearray, open_at: int, base: int, index: int) -> Iterator[Element | Broken]:
+        end = len(data.rstrip())
+        if end <= open_at or data[end - 1] != 0x5D:  # `]`
+            raise StreamError("the file ends before the array is closed (truncated?)", base + end)
+        if not data[open_at + 1:end - 1].strip():
             return
-        try:
-            items = self._decoder.decode(b"[" + body + b"]")
-        except msgspec.DecodeError:
-            yield from self._isolate(body, base, index)
+        items = self._decode_in_place(data, open_at, end - 2)
+        if items is None or items is _TRUNCATED:
+            yield from self._isolate(bytes(data[open_at + 1:end - 1]), base + open_at + 1, index)
             return
-        yield from self._elements(items, base, index)
+        yield from self._elements(items, base + data.find(b"{", open_at), index)
 
     def _elements(self, items: list[Any], base: int, index: int) -> list[Element | Broken]:
         # Offsets of elements after the first are not known without a second pass; only
