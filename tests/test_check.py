@@ -333,3 +333,36 @@ def test_msgspec_error_kinds_that_the_stream_relies_on() -> None:
         decoder.decode(b'[{"title": "a", "x": [{"y": 1}]')
     with pytest.raises(msgspec.DecodeError, match=r"malformed.*\(byte \d+\)"):
         decoder.decode(b'[{"title": }]')
+
+
+def test_two_process_read_matches_one_process(tmp_path: Path, monkeypatch, export_convs) -> None:
+    from gptpriv.export import parallel
+
+    many = []
+    for i in range(60):
+        c = ConversationBuilder(f"c-{i:03d}", f"T{i}", T0 + i, gizmo_id=GPT if i % 2 else None,
+                                gizmo_type="gpt" if i % 2 else None)
+        c.turn("q }, {\"title\": 1}", "a")
+        if i % 2:
+            c.action("api.x.example", "op", GPT, approval="allow")
+        many.append(dumps(c.build()))
+    many.insert(31, '{"title": "broken", "mapping": {"x": }, "id": "bad"}')
+    path = tmp_path / "conversations.json"
+    path.write_text("[" + ", ".join(many) + "]")
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 10**12)
+    one = facts_of(path)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
+    assert parallel.find_split(path, path.stat().st_size) is not None
+    two = facts_of(path)
+
+    def comparable(items):  # offsets of good conversations are best effort, of skipped exact
+        return [x._replace(offset=0) if isinstance(x, Facts) else x for x in items]
+
+    assert comparable(two) == comparable(one)
+    skipped = [x for x in two if isinstance(x, Skipped)]
+    assert skipped[0].offset == path.read_text().index('{"title": "broken"')
+    assert [type(x).__name__ for x in one].count("Skipped") == 1
+    truncated = tmp_path / "cut.json"
+    truncated.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(Exception, match="truncated"):
+        facts_of(truncated)

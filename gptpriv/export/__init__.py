@@ -18,7 +18,7 @@ from typing import IO, NamedTuple
 
 import msgspec
 
-from gptpriv.export import schema
+from gptpriv.export import parallel, schema
 from gptpriv.export.facts import FeedbackIndex, Facts, extract
 from gptpriv.export.sources import ExportError, Part, find_parts, read_small
 from gptpriv.export.stream import ArrayReader, Broken, StreamError, lower_first
@@ -82,6 +82,11 @@ class ExportReader:
         if first != b"[":
             what = "empty" if not head.strip() else "not JSON, or not a ChatGPT export"
             raise ExportError(f"{part.label}: byte {len(head) - len(head.lstrip())}: {what}")
+        if parallel.can_split(part.path, part.size):
+            split = parallel.find_split(part.path, part.size)  # type: ignore[arg-type]
+            if split is not None:
+                yield from self._in_two(part, split)
+                return
         prefix = [head]
 
         def read(size: int) -> bytes:
@@ -102,6 +107,19 @@ class ExportReader:
         finally:
             self._finished_bytes += reader.bytes_read
             self._current = None
+
+    def _in_two(self, part: Part, split: tuple[int, int]) -> Iterator[Facts | Skipped]:
+        done = [0]
+        self._finished_bytes += 0
+        try:
+            for item in parallel.read_in_two(part.path, part.size, self.feedback, split, done):  # type: ignore[arg-type]
+                if isinstance(item, tuple) and not isinstance(item, Facts):
+                    yield Skipped(part.label, item[1], item[2], None, item[3])
+                else:
+                    yield item
+        except StreamError as error:
+            raise ExportError(f"{part.label}: byte {error.offset}: {error}") from None
+        self._finished_bytes += part.size or 0
 
     def _object(self, part: Part, data: bytes) -> Iterator[Facts | Skipped]:
         """One conversation object, or `{"conversations": [...]}`."""

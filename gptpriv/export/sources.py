@@ -28,6 +28,7 @@ class Part(NamedTuple):
     label: str  # what error messages name: a path, or `archive.zip:member`
     open: Callable[[], IO[bytes]]
     size: int | None
+    path: Path | None = None  # a plain file on disk, which can be read from its middle
 
 
 class Parts(NamedTuple):
@@ -58,7 +59,7 @@ def find_parts(path: str, stdin: IO[bytes] | None = None) -> Parts:
 
 
 def _file_part(path: Path) -> Part:
-    return Part(str(path), lambda: open(path, "rb"), path.stat().st_size)
+    return Part(str(path), lambda: open(path, "rb"), path.stat().st_size, path)
 
 
 def _folder(folder: Path) -> Parts:

@@ -47,8 +47,11 @@ class StreamError(Exception):
     """The stream as a whole is unusable (not an array, cut short)."""
 
     def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.offset = offset
+        super().__init__(message, offset)  # both in args: it crosses a process boundary
+        self.message, self.offset = message, offset
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def _is_truncated(error: msgspec.DecodeError) -> bool:
