@@ -362,6 +362,14 @@ def test_two_process_read_matches_one_process(tmp_path: Path, monkeypatch, expor
     skipped = [x for x in two if isinstance(x, Skipped)]
     assert skipped[0].offset == path.read_text().index('{"title": "broken"')
     assert [type(x).__name__ for x in one].count("Skipped") == 1
+    archive = tmp_path / "e.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(path, "conversations.json")
+    monkeypatch.setattr(parallel, "_OWN_SHARE", 0.3)
+    piped = facts_of(archive)
+    assert [x.id if isinstance(x, Facts) else x.offset for x in piped] == \
+        [x.id if isinstance(x, Facts) else x.offset for x in one]
+    assert [x.index for x in piped] == list(range(len(one)))
     truncated = tmp_path / "cut.json"
     truncated.write_bytes(path.read_bytes()[:-40])
     with pytest.raises(Exception, match="truncated"):

@@ -38,6 +38,19 @@ def _decode_error(label: str, error: msgspec.DecodeError) -> ExportError:
     return ExportError(f"{label}: {lower_first(str(error))}")
 
 
+class _Prefixed:
+    """A stream with bytes already read put back in front."""
+
+    def __init__(self, head: bytes, handle: IO[bytes]) -> None:
+        self._head, self._handle = head, handle
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            data, self._head = self._head, b""
+            return data
+        return self._handle.read(size)
+
+
 class ExportReader:
     def __init__(self, path: str, stdin: IO[bytes] | None = None) -> None:
         self.parts = find_parts(path, stdin)
@@ -82,11 +95,16 @@ class ExportReader:
         if first != b"[":
             what = "empty" if not head.strip() else "not JSON, or not a ChatGPT export"
             raise ExportError(f"{part.label}: byte {len(head) - len(head.lstrip())}: {what}")
-        if parallel.can_split(part.path, part.size):
+        if part.path is not None and parallel.worth_two(part.size):
             split = parallel.find_split(part.path, part.size)  # type: ignore[arg-type]
             if split is not None:
-                yield from self._in_two(part, split)
+                yield from self._in_two(part, parallel.read_in_two(
+                    part.path, part.size, self.feedback, split, [0]))  # type: ignore[arg-type]
                 return
+        elif parallel.worth_two(part.size):  # a ZIP member: read once, piped
+            prefixed = _Prefixed(head, handle)
+            yield from self._in_two(part, parallel.stream_in_two(prefixed, part.size, self.feedback))  # type: ignore[arg-type]
+            return
         prefix = [head]
 
         def read(size: int) -> bytes:
@@ -108,11 +126,9 @@ class ExportReader:
             self._finished_bytes += reader.bytes_read
             self._current = None
 
-    def _in_two(self, part: Part, split: tuple[int, int]) -> Iterator[Facts | Skipped]:
-        done = [0]
-        self._finished_bytes += 0
+    def _in_two(self, part: Part, items: Iterator[Any]) -> Iterator[Facts | Skipped]:
         try:
-            for item in parallel.read_in_two(part.path, part.size, self.feedback, split, done):  # type: ignore[arg-type]
+            for item in items:
                 if isinstance(item, tuple) and not isinstance(item, Facts):
                     yield Skipped(part.label, item[1], item[2], None, item[3])
                 else:

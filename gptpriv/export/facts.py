@@ -78,8 +78,11 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
     nodes = conv.mapping or {}
     results: dict[str, list[tuple[str, schema.Message]]] = {}
     approvals: dict[str, str] = {}
+    calls_out: list[tuple[str, schema.Message]] = []  # assistant messages to another recipient
     messages = 0
     got_feedback = bool(conversation_id and _plain(conversation_id) in feedback.conversation_ids)
+    message_ids = feedback.message_ids
+    # One pass over the nodes; only the few tool-call messages are looked at again.
     for node_id, node in nodes.items():
         message = node.message
         if message is None:
@@ -95,25 +98,27 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
                 decision = action.data.type if action.data else None
                 if action.target_message_id and decision in _DECISIONS:
                     approvals[action.target_message_id] = decision  # type: ignore[assignment]
-        if feedback.message_ids and (message.id or node_id) in feedback.message_ids:
+        if message_ids and (message.id or node_id) in message_ids:
             got_feedback = True
-        if message.author is not None and message.author.role == "tool" and node.parent:
-            results.setdefault(node.parent, []).append((node_id, message))
+        author = message.author
+        if author is None:
+            continue
+        if author.role == "tool":
+            if node.parent:
+                results.setdefault(node.parent, []).append((node_id, message))
+        elif author.role == "assistant":
+            recipient = message.recipient
+            if recipient and recipient != "all" and recipient != "assistant":
+                calls_out.append((node_id, message))
 
     calls: list[Call] = []
     tools: Counter[str] = Counter()
     memory_writes = 0
     answered: set[str] = set()
-    for node_id, node in nodes.items():
-        message = node.message
-        if message is None or message.author is None or message.author.role != "assistant":
-            continue
-        recipient = message.recipient
-        if not recipient or recipient in ("all", "assistant"):
-            continue
-        replies = results.get(node_id, [])
+    for node_id, message in calls_out:
+        recipient = message.recipient or ""
         answered.add(node_id)
-        call = _call(recipient, message, replies, approvals, node_id)
+        call = _call(recipient, message, results.get(node_id, []), approvals, node_id)
         if call is not None:
             calls.append(call)
         else:

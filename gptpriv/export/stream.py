@@ -31,6 +31,10 @@ _LIKELY_START = re.compile(rb'\s*"(title|id|conversation_id|create_time|async_st
                            rb'conversation_template_id|current_node|default_model_slug|mapping)"')
 
 
+_LIKELY_CUT = re.compile(rb"\}\s*,\s*\{" + _LIKELY_START.pattern)
+_TAIL = 1 << 20
+
+
 class Element(NamedTuple):
     index: int
     offset: int  # byte offset of the element in the stream
@@ -79,33 +83,39 @@ _SCAN_LIMIT = 4096  # candidate cuts looked at per attempt, from the end of the 
 def _cuts_from_end(buffer: bytearray, low: int) -> Iterator[tuple[int, int, int]]:
     """(`}`, `,`, `{`) positions of each `}` `,` `{` after `low`, from the end, lazily.
 
-    Each `{` is found with rfind (C speed) and checked for a `,` and a `}` before it, so
-    text full of braces costs little: only the last few candidates are ever looked at.
+    Real exports separate elements with `}, {` (Python-style separators) and compact JSON
+    with `},{`: both are found with rfind at C speed. Other spacing (pretty-printed JSON)
+    falls back to a regular expression over the buffer.
     """
-    position, seen = len(buffer), 0
-    while seen < _SCAN_LIMIT:
-        brace = buffer.rfind(b"{", low, position)
-        if brace < 0:
-            return
-        seen += 1
-        position = brace
-        comma = brace - 1
-        while comma > low and buffer[comma] in _WHITESPACE:
-            comma -= 1
-        if comma <= low or buffer[comma] != 0x2C:  # `,`
-            continue
-        close = comma - 1
-        while close > low and buffer[close] in _WHITESPACE:
-            close -= 1
-        if buffer[close] == 0x7D:  # `}`
-            yield close, comma, brace
+    found_any = False
+    position = len(buffer)
+    spaced, tight = buffer.rfind(b"}, {", low, position), buffer.rfind(b"},{", low, position)
+    for _ in range(_SCAN_LIMIT):
+        if spaced < 0 and tight < 0:
+            break
+        found_any = True
+        if spaced > tight:
+            yield spaced, spaced + 1, spaced + 3
+            spaced = buffer.rfind(b"}, {", low, spaced)
+        else:
+            yield tight, tight + 1, tight + 2
+            tight = buffer.rfind(b"},{", low, tight)
+    if found_any:
+        return
+    matches = list(_CUT.finditer(buffer, low))
+    for match in reversed(matches[-_SCAN_LIMIT:]):
+        close = match.start()
+        yield close, buffer.index(b",", close), match.end() - 1
 
 
 class ArrayReader:
     """Yields Element or Broken for each element of the JSON array read from `read`."""
 
     def __init__(self, read: Callable[[int], bytes], item_type: Any,
-                 accept: Callable[[Any], bool] = lambda _: True, chunk: int = CHUNK) -> None:
+                 accept: Callable[[Any], bool] = lambda _: True, chunk: int = CHUNK,
+                 start_offset: int = 0) -> None:
+        """`start_offset`: where byte 0 of this stream sits in the file, for messages."""
+        self._start_offset = start_offset
         self._read = read
         self._decoder = msgspec.json.Decoder(list[item_type])
         self._accept = accept
@@ -118,7 +128,7 @@ class ArrayReader:
         # part is decoded in place: that byte is set to `[` and the one after the cut to `]`
         # for the decode, then restored, so no part is ever copied.
         data, open_at, eof = self._open()
-        base = 0  # stream offset of data[0]
+        base = self._start_offset  # file offset of data[0]
         index = 0
         want = self._chunk
         while True:
@@ -179,24 +189,26 @@ class ArrayReader:
         """Find a cut between two top-level elements and decode up to it.
 
         Returns (`}` position, `,` position, items or None if that part is corrupt), or None
-        when no cut works (the buffer holds less than one element). Cuts before a likely
-        conversation start are tried first, as they are found from the end.
+        when no cut works (the buffer holds less than one element). Cuts followed by a key
+        that opens a conversation are found with one regular-expression pass over the last
+        MiB (then the whole buffer) and tried from the end; any other cut comes after.
         """
-        fallback: list[tuple[int, int]] = []
         tries = 0
-        for close, comma, brace in _cuts_from_end(data, open_at):
-            if not _LIKELY_START.match(data, brace + 1):
-                if len(fallback) < _MAX_TRIES:
-                    fallback.append((close, comma))
-                continue
+        tail = max(open_at, len(data) - _TAIL)
+        for low in ((tail, open_at) if tail > open_at else (open_at,)):
+            matches = [m.start() for m in _LIKELY_CUT.finditer(data, low)]
+            for close in reversed(matches[-_MAX_TRIES:]):
+                items = self._decode_in_place(data, open_at, close)
+                tries += 1
+                if items is not _TRUNCATED:
+                    return close, data.index(b",", close), items
+            if matches:
+                break
+        for close, comma, _brace in _cuts_from_end(data, open_at):
+            if tries >= 2 * _MAX_TRIES:
+                break
             items = self._decode_in_place(data, open_at, close)
             tries += 1
-            if items is not _TRUNCATED:
-                return close, comma, items
-            if tries == _MAX_TRIES:
-                return None
-        for close, comma in fallback[:_MAX_TRIES - tries]:
-            items = self._decode_in_place(data, open_at, close)
             if items is not _TRUNCATED:
                 return close, comma, items
         return None
