@@ -13,6 +13,7 @@ import contextlib
 import errno
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -137,6 +138,7 @@ class Store:
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._remove_stale_temp_files()
                 return fd
             except BlockingIOError:
                 if time.monotonic() > deadline:
@@ -146,6 +148,14 @@ class Store:
                         f"{LOCK_TIMEOUT_SECONDS:.0f} s: try again"
                     ) from None
                 time.sleep(0.01)
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files are only written under the lock: any found now is from a writer that
+        was killed, and is removed (it never replaced the real file)."""
+        for folder in (self.root, self.root / "accounts", self.root / "gpts"):
+            for stale in folder.glob(".*.toml.*.tmp"):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
 
     def ensure_root(self) -> None:
         if self.root.exists() and not self.root.is_dir():
@@ -183,6 +193,8 @@ class Store:
         self.ensure_root()
         try:
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for folder in {self.root, path.parent}:
+                _private_dir(folder)
             write_atomic(target, text.encode("utf-8"))
         except OSError as exc:
             raise _io_error(target, exc) from None
@@ -219,6 +231,12 @@ def write_atomic(path: Path, payload: bytes) -> None:
         os.fsync(dir_fd)  # makes the rename itself durable
     finally:
         os.close(dir_fd)
+
+
+def _private_dir(folder: Path) -> None:
+    """Profiles describe privacy choices: their directories are for their owner only."""
+    if stat.S_IMODE(folder.stat().st_mode) & 0o077:
+        folder.chmod(0o700)
 
 
 def check_schema(path: Path, data: dict[str, Any]) -> None:

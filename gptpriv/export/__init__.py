@@ -21,7 +21,7 @@ import msgspec
 from gptpriv.export import parallel, schema
 from gptpriv.export.facts import FeedbackIndex, Facts, extract
 from gptpriv.export.sources import ExportError, Part, find_parts, read_small
-from gptpriv.export.stream import ArrayReader, Broken, StreamError, lower_first
+from gptpriv.export.stream import DECODE_ERRORS, ArrayReader, Broken, StreamError, _error_text
 
 __all__ = ["ExportError", "ExportReader", "Facts", "Skipped"]
 
@@ -34,8 +34,8 @@ class Skipped(NamedTuple):
     message: str
 
 
-def _decode_error(label: str, error: msgspec.DecodeError) -> ExportError:
-    return ExportError(f"{label}: {lower_first(str(error))}")
+def _decode_error(label: str, error: Exception) -> ExportError:
+    return ExportError(f"{label}: {_error_text(error, 1)}")
 
 
 class _Prefixed:
@@ -71,7 +71,7 @@ class ExportReader:
     def _small(part: Part, kind: object) -> object:
         try:
             return msgspec.json.decode(read_small(part), type=kind)
-        except msgspec.DecodeError as error:
+        except DECODE_ERRORS as error:
             raise _decode_error(part.label, error) from None
 
     def conversations(self) -> Iterator[Facts | Skipped]:
@@ -141,7 +141,7 @@ class ExportReader:
         """One conversation object, or `{"conversations": [...]}`."""
         try:
             wrapper = msgspec.json.decode(data, type=schema.Wrapper)
-        except msgspec.DecodeError as error:
+        except DECODE_ERRORS as error:
             raise _decode_error(part.label, error) from None
         if wrapper.conversations is not None:
             encoder = msgspec.json.Encoder()
@@ -156,6 +156,6 @@ class ExportReader:
     def _one(self, part: Part, data: bytes, index: int) -> Facts | Skipped:
         try:
             conv = msgspec.json.decode(data, type=schema.Conversation)
-        except msgspec.DecodeError as error:
+        except DECODE_ERRORS as error:
             return Skipped(part.label, index, 0, None, str(error))
         return extract(conv, index, 0, self.feedback)

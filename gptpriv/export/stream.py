@@ -22,6 +22,9 @@ _MAX_TRIES = 6
 _CUT = re.compile(rb"\}\s*,\s*\{")
 _BYTE = re.compile(r"\(byte (\d+)\)")
 _RAW = msgspec.json.Decoder(list[msgspec.Raw])
+# msgspec reports most problems as DecodeError, but nesting deeper than the interpreter's
+# recursion limit as RecursionError and bad UTF-8 inside a string as UnicodeDecodeError.
+DECODE_ERRORS = (msgspec.DecodeError, RecursionError, ValueError)
 _TRUNCATED = object()
 # Keys that open a conversation object in real exports (native order starts with "title";
 # re-sorted dumps start alphabetically). Cuts before them are tried first: it is only a
@@ -58,12 +61,16 @@ class StreamError(Exception):
         return self.message
 
 
-def _is_truncated(error: msgspec.DecodeError) -> bool:
-    return "truncated" in str(error)
+def _is_truncated(error: Exception) -> bool:
+    return isinstance(error, msgspec.DecodeError) and "truncated" in str(error)
 
 
-def _error_text(error: msgspec.DecodeError, base: int) -> str:
+def _error_text(error: Exception, base: int) -> str:
     """msgspec's message with the byte offset made absolute (our buffer starts with `[`)."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply to read"
+    if isinstance(error, UnicodeDecodeError):
+        return "a string is not valid UTF-8"
     text = str(error)
     found = _BYTE.search(text)
     if found:
@@ -180,7 +187,7 @@ class ArrayReader:
         try:
             with memoryview(data) as view, view[open_at:close + 2] as part:
                 return self._decoder.decode(part)
-        except msgspec.DecodeError as error:
+        except DECODE_ERRORS as error:
             return _TRUNCATED if _is_truncated(error) else None
         finally:
             data[open_at], data[close + 1] = saved_open, saved_close
@@ -274,10 +281,10 @@ class ArrayReader:
             piece = b"[" + data[start:cuts[k] + 1] + b"]"
             try:
                 items = self._decoder.decode(piece)
-            except msgspec.DecodeError as error:
+            except DECODE_ERRORS as error:
                 try:
                     raw = _RAW.decode(piece)  # syntax only: is this one complete element?
-                except msgspec.DecodeError as syntax:
+                except DECODE_ERRORS as syntax:
                     if _is_truncated(syntax):
                         continue
                     return "bad", _error_text(syntax, base + start), k
