@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from gptpriv.errors import AlreadyExists, GptprivError, NotFound, ProfileError, StoreLocked, show
 
@@ -210,7 +210,14 @@ class Store:
 
 
 def write_atomic(path: Path, payload: bytes) -> None:
-    """Replace `path` with `payload` so that readers see the old file or the new, never half.
+    """Replace `path` with `payload` so that readers see the old file or the new, never half."""
+    with atomic_file(path) as handle:
+        handle.write(payload)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """A file to write that replaces `path` only when the block ends without error.
 
     mkstemp creates the temp file 0600, and the rename keeps that mode even over a file a
     user had at 0644.
@@ -218,7 +225,7 @@ def write_atomic(path: Path, payload: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

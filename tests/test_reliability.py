@@ -263,6 +263,11 @@ def test_hostile_names_are_refused(run, name: str, isolated_env: Path) -> None:
     assert not isolated_env.exists() or not any(isolated_env.rglob("*.toml"))
 
 
+def test_home_that_cannot_be_created_is_one_line(run) -> None:
+    result = run("--home", "/proc/version/gptpriv", "account", "add", "me", ok=False)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "/proc/version" in result.stderr
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
 def test_unwritable_home_is_one_line(run, tmp_path: Path) -> None:
     home = tmp_path / "ro"
@@ -341,6 +346,8 @@ def test_no_command_prints_message_text(run, tmp_path: Path) -> None:
     for args in (["--redact"], ["--redact", "--json"], ["--redact", "--jsonl"], ["--redact", "--explain"]):
         result = run("check", *paths, *args)
         outputs.append(result.stdout + result.stderr)
+    report = run("report", *paths, "--redact", "-o", "-")
+    outputs.append(report.stdout + report.stderr)
     error = run("check", str(broken), ok=False)
     assert error.exit_code == 2
     outputs.append(error.stdout + error.stderr)

@@ -31,6 +31,7 @@ COMMANDS = {
     "status": "gptpriv.cli.status",
     "rules": "gptpriv.cli.rules",
     "check": "gptpriv.cli.check",
+    "report": "gptpriv.cli.report",
 }
 
 

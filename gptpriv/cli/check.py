@@ -46,11 +46,8 @@ def check(
         help="Exit 1 if any conversation is eligible, undetermined, or has a disclosure.")] = None,
 ) -> None:
     """Check every conversation in a ChatGPT export: training eligibility and third parties."""
-    from gptpriv import accounts, gpts
-    from gptpriv.check import Filters, Summary, check_export, conversation_dict, pick_account
+    from gptpriv.check import Filters, Summary, check_export, conversation_dict
     from gptpriv.errors import InvalidValue
-    from gptpriv.export import ExportReader
-    from gptpriv.model import Snapshot
     from gptpriv.resolver import Settings
     from gptpriv.timeutil import parse_when
 
@@ -61,11 +58,7 @@ def check(
         raise InvalidValue(f"invalid --fail-on `{fail_on}`: use {', '.join(FAIL_ON)}")
     if json and jsonl:
         raise InvalidValue("give `--json` or `--jsonl`, not both")
-    st = store(ctx)
-    snapshot = gpts.load_snapshot(st)
-    flag_account = accounts.load_account(st, account) if account else None
-    current_name, _ = accounts.current_account(st)
-    current = next((a for a in snapshot.accounts if a.name == current_name), None)
+    snapshot, inputs = prepare(ctx, paths, account, device)
     filters = Filters(frozenset(verdict or ()), frozenset(_gpt_ids(snapshot, gpt or [])),
                       parse_when(since) if since else None, parse_when(until) if until else None,
                       frozenset(ids or ()))
@@ -73,16 +66,12 @@ def check(
     exports: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []  # kept only for the text table
     failed = False
-    readers = [ExportReader(p, sys.stdin.buffer) for p in paths]  # opens every input first
     out = _JsonStream() if json else None
-    for reader in readers:
-        choice = pick_account(snapshot, flag_account, current, reader)
-        if device and (choice.account is None or choice.account.device(device) is None):
-            raise InvalidValue(f"no device named `{device}` on the account used for {reader.label}")
+    for reader, choice in inputs:
         exports.append({"path": reader.label,
                         "account": choice.account.name if choice.account else None,
                         "account_reason": choice.why})
-        settings = Settings(choice.account, Snapshot(snapshot.accounts, snapshot.gpts))
+        settings = Settings(choice.account, snapshot)
         results = check_export(reader, settings, filters, device, summary)
         for facts, result in _with_progress(results, reader):
             row = conversation_dict(facts, result, reader.label, redact)
@@ -137,6 +126,29 @@ class _JsonStream:
         shutil.copyfileobj(self._spool, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         self._spool.close()
+
+
+def prepare(ctx: typer.Context, paths: list[str], account: str | None,
+            device: str | None) -> tuple[Any, list[tuple[Any, Any]]]:
+    """Profiles, and each input opened with the account it is checked against."""
+    from gptpriv import accounts, gpts
+    from gptpriv.check import pick_account
+    from gptpriv.errors import InvalidValue
+    from gptpriv.export import ExportReader
+
+    st = store(ctx)
+    snapshot = gpts.load_snapshot(st)
+    flag_account = accounts.load_account(st, account) if account else None
+    current_name, _ = accounts.current_account(st)
+    current = next((a for a in snapshot.accounts if a.name == current_name), None)
+    inputs = []
+    for path in paths:  # every input is opened before anything is read
+        reader = ExportReader(path, sys.stdin.buffer)
+        choice = pick_account(snapshot, flag_account, current, reader)
+        if device and (choice.account is None or choice.account.device(device) is None):
+            raise InvalidValue(f"no device named `{device}` on the account used for {reader.label}")
+        inputs.append((reader, choice))
+    return snapshot, inputs
 
 
 def _gpt_ids(snapshot: Any, values: list[str]) -> list[str]:

@@ -1,0 +1,104 @@
+"""`gptpriv report`: content matches `check`, nothing loads from the network, and the page
+renders in a real browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from export_builder import ConversationBuilder, write_export
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+GPT = "g-681c8e39d12c81918c7c9723fea1e4fb"
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    convs = []
+    for i in range(9):
+        c = ConversationBuilder(f"c-{i}", f"Title number {i} [x] <b>&", 1.70e9 + i * 86400 * 20,
+                                gizmo_id=GPT if i % 3 == 0 else None, gizmo_type="gpt" if i % 3 == 0 else None)
+        c.turn("q", "a", gizmo_id=GPT if i % 3 == 0 else None)
+        if i % 3 == 0:
+            c.action("api.x.example", "op", GPT, privacy_policy="https://x.example/privacy", approval="allow")
+        convs.append(c.build())
+    return write_export(tmp_path / "export", convs, email="me@example.com", zip_name="export.zip")
+
+
+@pytest.fixture
+def profiles(run) -> None:
+    run("account", "add", "me", "--plan", "plus", "--email", "me@example.com")
+    run("account", "opt-out", "--at", "2024-01-01")
+    run("gpt", "create", "x", "--id", GPT, "--not-mine")
+
+
+def test_report_matches_check(run, tmp_path: Path, export: Path, profiles) -> None:
+    out = tmp_path / "report.html"
+    message = run("report", str(export), "-o", str(out)).stdout
+    assert message.startswith(f"Wrote {out}: 9 conversations")
+    html = out.read_text()
+    doc = run("check", str(export), "--json").json()
+    summary = doc["summary"]
+    rows = re.findall(r'<tr class="(eligible|not_eligible|undetermined)">', html)
+    assert len(rows) == summary["total"] == 9
+    for verdict in ("eligible", "not_eligible", "undetermined"):
+        assert rows.count(verdict) == summary[verdict]
+    for rule, count in summary["by_rule"].items():
+        assert f'<code>{rule}</code></th><td class="num">{count}</td>' in html
+    assert "api.x.example" in html and "<svg" in html and 'class="marker"' in html
+    assert "Title number 3 [x] &lt;b&gt;&amp;" in html  # escaped, never markup
+
+
+def test_report_loads_nothing_from_the_network(run, tmp_path: Path, export: Path, profiles) -> None:
+    out = tmp_path / "r.html"
+    run("report", str(export), "-o", str(out))
+    html = out.read_text()
+    assert not re.search(r"\ssrc\s*=", html) and "<link" not in html and "@import" not in html
+    assert not re.search(r"url\(", html)
+    # The only web addresses are links a reader may click (privacy policies).
+    assert "https://x.example/privacy" in html
+    without_links = re.sub(r"<a href=[^>]*>.*?</a>", "", html)
+    assert not re.search(r"https?://", without_links)
+
+
+def test_redact_hides_every_title(run, tmp_path: Path, export: Path, profiles) -> None:
+    out = tmp_path / "r.html"
+    run("report", str(export), "-o", str(out), "--redact")
+    assert "Title number" not in out.read_text()
+
+
+def test_report_to_stdout_and_bad_output_path(run, tmp_path: Path, export: Path) -> None:
+    assert run("report", str(export), "-o", "-").stdout.startswith("<!doctype html>")
+    result = run("report", str(export), "-o", str(tmp_path / "missing" / "r.html"), ok=False)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert not (tmp_path / "missing").exists()
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.skipif(_chromium() is None, reason="chromium is not installed (Debian package "
+                    "`chromium`; .ci/run installs it): the browser test is skipped")
+def test_report_renders_in_chromium(run, tmp_path: Path, export: Path, profiles) -> None:
+    out = tmp_path / "r.html"
+    run("report", str(export), "-o", str(out))
+    common = [_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([*common, "--dump-dom", out.as_uri()], capture_output=True, text=True,
+                         timeout=120).stdout
+    assert len(re.findall(r'<rect class="bar ', dom)) >= 3  # the chart has bars
+    body = dom.split('id="conversation-table"', 1)[1].split("</table>", 1)[0]
+    assert len(re.findall(r"<tr class=", body)) == 9
+    assert "aria-sort" in dom  # the sorting script ran
+    shot = tmp_path / "shot.png"
+    subprocess.run([*common, "--window-size=1100,1400", f"--screenshot={shot}", out.as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
