@@ -49,7 +49,7 @@ class RangeStream:
 
 # Where a plain file is split: this process also resolves and writes every conversation,
 # so the worker takes the larger part.
-SPLIT_AT = 0.42
+SPLIT_AT = 0.46
 
 
 def find_split(path: Path, size: int) -> tuple[int, int] | None:
