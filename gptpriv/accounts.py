@@ -12,6 +12,7 @@ from gptpriv.errors import AlreadyExists, InvalidValue, NotFound, show
 from gptpriv.model import PLANS, Account, parse_account
 from gptpriv.names import check_name
 from gptpriv.store import Store
+from gptpriv.validate import check_choice
 
 ACCOUNT_ENV = "GPTPRIV_ACCOUNT"
 
@@ -24,21 +25,14 @@ def check_email(email: str) -> str:
 
 
 def check_plan(plan: str) -> str:
-    if plan not in PLANS:
-        raise InvalidValue(f"unknown plan {show(plan)}: use one of {', '.join(PLANS)}")
-    return plan
+    return check_choice(plan, PLANS, "plan")
 
 
 # -- reading ---------------------------------------------------------------------------
 
 
 def load_account(store: Store, name: str) -> Account:
-    check_name(name, "account")
-    path = store.path("account", name)
-    data = store.read(path)
-    if data is None:
-        raise NotFound(f"no account named {show(name)}: add it with `gptpriv account add {name}`")
-    return parse_account(path, data)
+    return store.load("account", name, parse_account, f"add it with `gptpriv account add {name}`")
 
 
 def load_accounts(store: Store) -> list[Account]:

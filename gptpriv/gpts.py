@@ -10,24 +10,17 @@ from gptpriv.errors import InvalidValue, NotFound, show
 from gptpriv.model import VISIBILITIES, Gpt, Snapshot, parse_gpt
 from gptpriv.names import check_name
 from gptpriv.store import Store
-from gptpriv.validate import check_domain, check_gpt_id, check_https_url, parse_operation
+from gptpriv.validate import check_choice, check_domain, check_gpt_id, check_https_url, parse_operation
 
 CONSENT_WORDS = {"allow": "allow", "always": "always_allow", "deny": "deny", "reset": "reset"}
 
 
 def check_visibility(value: str) -> str:
-    if value not in VISIBILITIES:
-        raise InvalidValue(f"unknown visibility {show(value)}: use one of {', '.join(VISIBILITIES)}")
-    return value
+    return check_choice(value, VISIBILITIES, "visibility")
 
 
 def load_gpt(store: Store, name: str) -> Gpt:
-    check_name(name, "GPT")
-    path = store.path("gpt", name)
-    data = store.read(path)
-    if data is None:
-        raise NotFound(f"no GPT named {show(name)}: create it with `gptpriv gpt create {name}`")
-    return parse_gpt(path, data)
+    return store.load("gpt", name, parse_gpt, f"create it with `gptpriv gpt create {name}`")
 
 
 def load_gpts(store: Store) -> list[Gpt]:
@@ -106,8 +99,8 @@ def add_action(store: Store, name: str, domain: str, *, auth: str | None,
     from gptpriv.model import AUTH_KINDS
 
     host = check_domain(domain)
-    if auth is not None and auth not in AUTH_KINDS:
-        raise InvalidValue(f"unknown auth {show(auth)}: use one of {', '.join(AUTH_KINDS)}")
+    if auth is not None:
+        check_choice(auth, AUTH_KINDS, "auth")
     policy = check_https_url(privacy_policy) if privacy_policy is not None else None
     parsed_ops = [parse_operation(spec) for spec in operations]
     path = store.path("gpt", check_name(name, "GPT"))

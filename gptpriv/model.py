@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from gptpriv.errors import ProfileError, show
+from gptpriv.errors import ProfileError
 from gptpriv.timeutil import as_utc
 
 CONSUMER_PLANS = ("free", "go", "plus", "pro")

@@ -9,6 +9,7 @@ import tempfile
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from html import escape
+from itertools import pairwise
 from typing import IO, Any
 
 from gptpriv.export import Facts
@@ -132,7 +133,7 @@ class ReportBuilder:
         marks: list[tuple[datetime, str]] = []
 
         def add(timeline: Timeline, label: str) -> None:
-            for entry, changes in zip(timeline.entries, timeline.changes()):
+            for entry, changes in zip(timeline.entries, timeline.changes(), strict=True):
                 if changes:
                     marks.append((entry.at, f"{label} {'on' if entry.allowed else 'off'}"))
 
@@ -153,7 +154,7 @@ class ReportBuilder:
             return
         edges, unit = self._buckets()
         counts = []
-        for lo, hi in zip(edges, edges[1:]):
+        for lo, hi in pairwise(edges):
             bucket: Counter[str] = Counter()
             for day, c in self.days.items():
                 if lo <= day < hi:

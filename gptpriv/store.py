@@ -16,13 +16,14 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from gptpriv.errors import AlreadyExists, GptprivError, NotFound, ProfileError, StoreLocked, show
 
+T = TypeVar("T")
 SCHEMA_VERSION = 1
 HOME_ENV = "GPTPRIV_HOME"
 LOCK_TIMEOUT_SECONDS = 30.0
@@ -81,6 +82,17 @@ class Store:
         return sorted(e[:-5] for e in entries if e.endswith(".toml") and not e.startswith("."))
 
     # -- reading -------------------------------------------------------------------------
+
+    def load(self, kind: str, name: str, parse: Callable[[Path, dict[str, Any]], T], hint: str) -> T:
+        """A profile parsed into the model; NotFound, saying how to create it, when absent."""
+        from gptpriv.names import check_name
+
+        what = "GPT" if kind == "gpt" else kind
+        path = self.path(kind, check_name(name, what))
+        data = self.read(path)
+        if data is None:
+            raise NotFound(f"no {what} named {show(name)}: {hint}")
+        return parse(path, data)
 
     def read(self, path: Path) -> dict[str, Any] | None:
         """The TOML document at `path`, or None when there is no such file."""

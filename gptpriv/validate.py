@@ -11,6 +11,12 @@ _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _OPERATION = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
 
 
+def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
+    if value not in choices:
+        raise InvalidValue(f"unknown {what} {show(value)}: use one of {', '.join(choices)}")
+    return value
+
+
 def is_project_id(value: str) -> bool:
     return value.startswith("g-p-")
 

@@ -29,7 +29,7 @@ def test_golden_case(path: Path) -> None:
         assert [n.rule for n in verdict.notices] == expect["notices"]
     if "disclosures" in expect:
         assert len(verdict.disclosures) == len(expect["disclosures"])
-        for got, want in zip(verdict.disclosures, expect["disclosures"]):
+        for got, want in zip(verdict.disclosures, expect["disclosures"], strict=True):
             for key, value in want.items():
                 actual = getattr(got, key)
                 assert (list(actual) if key == "flags" else actual) == value, (key, got)

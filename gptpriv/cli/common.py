@@ -61,7 +61,7 @@ def entry_json(entry: Entry, changes: bool) -> dict[str, Any]:
 
 
 def timeline_json(timeline: Timeline) -> list[dict[str, Any]]:
-    return [entry_json(e, c) for e, c in zip(timeline.entries, timeline.changes())]
+    return [entry_json(e, c) for e, c in zip(timeline.entries, timeline.changes(), strict=True)]
 
 
 def timeline_rows(timeline: Timeline, on: str, off: str, default_why: str) -> list[list[str]]:
@@ -71,7 +71,7 @@ def timeline_rows(timeline: Timeline, on: str, off: str, default_why: str) -> li
 
     first = f"before {local_text(timeline.entries[0].at)}" if timeline.entries else "always"
     rows = [[first, setting_word(timeline.default, on, off), default_why]]
-    for entry, changes in zip(timeline.entries, timeline.changes()):
+    for entry, changes in zip(timeline.entries, timeline.changes(), strict=True):
         note = entry.note if changes else f"(no change) {entry.note}".rstrip()
         rows.append([local_text(entry.at), setting_word(entry.allowed, on, off), note])
     return rows

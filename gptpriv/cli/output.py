@@ -65,7 +65,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | No
         say(title)
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     for row in [[h.upper() for h in headers], *rows]:
-        say("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        say("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
 def setting_word(value: bool | None, on: str = "allowed", off: str = "off") -> str:
