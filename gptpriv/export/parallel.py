@@ -17,7 +17,7 @@ from typing import Any
 
 from gptpriv.export import schema
 from gptpriv.export.facts import Facts, FeedbackIndex, extract
-from gptpriv.export.stream import _CUT, _LIKELY_START, ArrayReader, Broken, Element, StreamError
+from gptpriv.export.stream import CUT, LIKELY_START, ArrayReader, Broken, Element, StreamError
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 _WINDOW = 16 * 1024 * 1024
@@ -53,33 +53,13 @@ SPLIT_AT = 0.46
 
 
 def find_split(path: Path, size: int) -> tuple[int, int] | None:
-    """(comma, brace) file offsets between two top-level conversations near SPLIT_AT.
-
-    A candidate is verified by reading from it as if it opened an array: a real start
-    decodes to a conversation first; a start inside a conversation does not.
-    """
+    """(comma, brace) file offsets between two top-level conversations near SPLIT_AT."""
     middle = int(size * SPLIT_AT)
     with open(path, "rb") as handle:
         handle.seek(middle)
         window = handle.read(_WINDOW)
-    tries = 0
-    for found in _CUT.finditer(window):
-        brace = found.end() - 1
-        if not _LIKELY_START.match(window, brace + 1):
-            continue
-        tries += 1
-        stream = io.BytesIO(b"[" + window[brace:])
-        reader = ArrayReader(stream.read, schema.Conversation,
-                             accept=schema.Conversation.looks_like_one, chunk=_WINDOW // 4)
-        try:
-            first = next(iter(reader))
-        except (StreamError, StopIteration):
-            first = None
-        if isinstance(first, Element) and first.value.mapping is not None:
-            return middle + window.rindex(b",", found.start(), brace), middle + brace
-        if tries == 4:
-            return None
-    return None
+    cut = boundary(window)
+    return (middle + cut[0], middle + cut[1]) if cut else None
 
 
 def read_half(path: Path, start: int, size: int, feedback: FeedbackIndex) -> list[Any]:
@@ -179,20 +159,27 @@ def _ring_worker(ring: _Ring, feedback: FeedbackIndex, results: Any) -> None:
         results.send(error)
 
 
-def _boundary(window: bytes) -> tuple[int, int] | None:
-    """(comma, brace) of a verified top-level boundary in `window`, as find_split does."""
-    for found in _CUT.finditer(window):
+def boundary(window: bytes, tries: int = 4) -> tuple[int, int] | None:
+    """(comma, brace) of a verified top-level boundary in `window`, or None.
+
+    A candidate is verified by reading from it as if it opened an array: a real start
+    decodes to a conversation first; a start inside a conversation does not.
+    """
+    for found in CUT.finditer(window):
         brace = found.end() - 1
-        if not _LIKELY_START.match(window, brace + 1):
+        if not LIKELY_START.match(window, brace + 1):
             continue
         reader = ArrayReader(io.BytesIO(b"[" + window[brace:]).read, schema.Conversation,
                              accept=schema.Conversation.looks_like_one, chunk=max(1024, len(window) // 4))
         try:
             first = next(iter(reader))
         except (StreamError, StopIteration):
-            continue
+            first = None
         if isinstance(first, Element) and first.value.mapping is not None:
             return window.rindex(b",", found.start(), brace), brace
+        tries -= 1
+        if not tries:
+            return None
     return None
 
 
@@ -214,7 +201,7 @@ def stream_in_two(handle: Any, size: int, feedback: FeedbackIndex,
             block = handle.read(4 << 20)
             if not block:
                 break
-            cut = _boundary(block) if sent + len(block) >= handoff else None
+            cut = boundary(block) if sent + len(block) >= handoff else None
             if cut is None:
                 ring.put(block)
                 sent += len(block)

@@ -19,7 +19,7 @@ import msgspec
 
 CHUNK = 4 * 1024 * 1024
 _MAX_TRIES = 6
-_CUT = re.compile(rb"\}\s*,\s*\{")
+CUT = re.compile(rb"\}\s*,\s*\{")
 _BYTE = re.compile(r"\(byte (\d+)\)")
 _RAW = msgspec.json.Decoder(list[msgspec.Raw])
 # msgspec reports most problems as DecodeError, but nesting deeper than the interpreter's
@@ -29,12 +29,12 @@ _TRUNCATED = object()
 # Keys that open a conversation object in real exports (native order starts with "title";
 # re-sorted dumps start alphabetically). Cuts before them are tried first: it is only a
 # speed-up, every cut is verified by decoding.
-_LIKELY_START = re.compile(rb'\s*"(title|id|conversation_id|create_time|async_status|'
+LIKELY_START = re.compile(rb'\s*"(title|id|conversation_id|create_time|async_status|'
                            rb'atlas_mode_enabled|blocked_urls|context_scopes|conversation_origin|'
                            rb'conversation_template_id|current_node|default_model_slug|mapping)"')
 
 
-_LIKELY_CUT = re.compile(rb"\}\s*,\s*\{" + _LIKELY_START.pattern)
+_LIKELYCUT = re.compile(rb"\}\s*,\s*\{" + LIKELY_START.pattern)
 _TAIL = 1 << 20
 
 
@@ -109,7 +109,7 @@ def _cuts_from_end(buffer: bytearray, low: int) -> Iterator[tuple[int, int, int]
             tight = buffer.rfind(b"},{", low, tight)
     if found_any:
         return
-    matches = list(_CUT.finditer(buffer, low))
+    matches = list(CUT.finditer(buffer, low))
     for match in reversed(matches[-_SCAN_LIMIT:]):
         close = match.start()
         yield close, buffer.index(b",", close), match.end() - 1
@@ -203,7 +203,7 @@ class ArrayReader:
         tries = 0
         tail = max(open_at, len(data) - _TAIL)
         for low in ((tail, open_at) if tail > open_at else (open_at,)):
-            matches = [m.start() for m in _LIKELY_CUT.finditer(data, low)]
+            matches = [m.start() for m in _LIKELYCUT.finditer(data, low)]
             for close in reversed(matches[-_MAX_TRIES:]):
                 items = self._decode_in_place(data, open_at, close)
                 tries += 1
@@ -249,7 +249,7 @@ class ArrayReader:
         place inside it: we then try the next candidate start, until one decodes to a single
         conversation again.
         """
-        cuts = [m.start() for m in _CUT.finditer(data)] + [len(data) - 1]
+        cuts = [m.start() for m in CUT.finditer(data)] + [len(data) - 1]
         broken: tuple[int, str] | None = None
         start = 0
         while start < len(data):
