@@ -50,7 +50,7 @@ def test_json_read_command_imports_nothing_it_does_not_use(tmp_path) -> None:
         "import sys; sys.argv = ['gptpriv', 'account', 'list', '--json']\n"
         "from gptpriv.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "bad = {'rich', 'rich.console', 'tomli_w', 'pydantic', 'platformdirs', 'gptpriv.export'}"
+        "bad = {'rich', 'rich.console', 'tomli_w', 'pydantic', 'platformdirs', 'gptpriv.export', 'msgspec'}"
         " & set(sys.modules)\n"
         "print(sorted(bad), file=sys.stderr)\n"
     )
