@@ -155,3 +155,27 @@ def test_schema_version_must_be_a_number(tmp_path: Path) -> None:
     path.write_text('schema_version = "one"\n')
     with pytest.raises(ProfileError, match="schema_version"):
         Store(tmp_path).read(path)
+
+
+def test_lock_held_too_long_is_a_clear_error(run, isolated_env: Path, monkeypatch) -> None:
+    import subprocess
+    import sys
+
+    from gptpriv import store as store_module
+
+    run("account", "add", "me", "--plan", "plus")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time\nf = open(sys.argv[1], 'a')\n"
+         "fcntl.flock(f, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(30)",
+         str(isolated_env / ".lock")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        monkeypatch.setattr(store_module, "LOCK_TIMEOUT_SECONDS", 0.3)
+        before = (isolated_env / "accounts" / "me.toml").read_bytes()
+        result = run("account", "opt-out", ok=False)
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1
+        assert "another gptpriv process has held the lock" in result.stderr
+        assert (isolated_env / "accounts" / "me.toml").read_bytes() == before
+    finally:
+        holder.kill()
+        holder.wait()
