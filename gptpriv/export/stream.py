@@ -32,15 +32,13 @@ _TRUNCATED = object()
 LIKELY_START = re.compile(rb'\s*"(title|id|conversation_id|create_time|async_status|'
                            rb'atlas_mode_enabled|blocked_urls|context_scopes|conversation_origin|'
                            rb'conversation_template_id|current_node|default_model_slug|mapping)"')
-
-
-_LIKELYCUT = re.compile(rb"\}\s*,\s*\{" + LIKELY_START.pattern)
+_LIKELY_CUT = re.compile(rb"\}\s*,\s*\{" + LIKELY_START.pattern)
 _TAIL = 1 << 20
 
 
 class Element(NamedTuple):
     index: int
-    offset: int  # byte offset of the element in the stream
+    offset: int  # byte offset in the file; -1 when not known (only broken ones need it)
     value: Any
 
 
@@ -203,7 +201,7 @@ class ArrayReader:
         tries = 0
         tail = max(open_at, len(data) - _TAIL)
         for low in ((tail, open_at) if tail > open_at else (open_at,)):
-            matches = [m.start() for m in _LIKELYCUT.finditer(data, low)]
+            matches = [m.start() for m in _LIKELY_CUT.finditer(data, low)]
             for close in reversed(matches[-_MAX_TRIES:]):
                 items = self._decode_in_place(data, open_at, close)
                 tries += 1
