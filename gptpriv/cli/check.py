@@ -220,7 +220,8 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
     if summary["by_rule"]:
         say("By rule: " + ", ".join(f"{k} {v}" for k, v in summary["by_rule"].items()))
     if summary["third_parties"]:
-        say("Third parties: " + ", ".join(f"{k} ({v} calls)" for k, v in summary["third_parties"].items()))
+        say("Third parties: " + ", ".join(f"{k} ({v} call{'s' if v != 1 else ''})"
+                                          for k, v in summary["third_parties"].items()))
     for error in summary["errors"]:
         where = f"byte {error['offset']}" if error["offset"] is not None else f"#{error['index']}"
         warn(f"gptpriv: skipped conversation #{error['index']} in {error['export']} ({where}): "
