@@ -13,7 +13,7 @@ import pytest
 
 from conftest import REAL_EXPORTS
 from export_builder import ConversationBuilder, dumps, write_export
-from gptpriv.export import ExportReader, Facts, Skipped
+from gptpriv.export import ExportError, ExportReader, Facts, Skipped
 from gptpriv.export import schema
 from gptpriv.export.stream import ArrayReader, Broken
 
@@ -372,5 +372,10 @@ def test_two_process_read_matches_one_process(tmp_path: Path, monkeypatch, expor
     assert [x.index for x in piped] == list(range(len(one)))
     truncated = tmp_path / "cut.json"
     truncated.write_bytes(path.read_bytes()[:-40])
-    with pytest.raises(Exception, match="truncated"):
-        facts_of(truncated)
+    messages = []
+    for threshold in (1, 10**12):  # two processes, then one
+        monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", threshold)
+        with pytest.raises(ExportError, match="truncated") as caught:
+            facts_of(truncated)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]

@@ -99,7 +99,7 @@ class ExportReader:
             split = parallel.find_split(part.path, part.size)  # type: ignore[arg-type]
             if split is not None:
                 yield from self._in_two(part, parallel.read_in_two(
-                    part.path, part.size, self.feedback, split, [0]))  # type: ignore[arg-type]
+                    part.path, part.size, self.feedback, split))  # type: ignore[arg-type]
                 return
         elif parallel.worth_two(part.size):  # a ZIP member: read once, piped
             prefixed = _Prefixed(head, handle)

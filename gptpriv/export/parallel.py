@@ -78,12 +78,11 @@ def worth_two(size: int | None) -> bool:
             and "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1)
 
 
-def read_in_two(path: Path, size: int, feedback: FeedbackIndex, split: tuple[int, int],
-                reader_bytes: list[int]) -> Iterator[Facts | tuple[str, int, int, str]]:
+def read_in_two(path: Path, size: int, feedback: FeedbackIndex,
+                split: tuple[int, int]) -> Iterator[Facts | tuple[str, int, int, str]]:
     """Facts in file order; broken elements as ("broken", index, offset, message)."""
     comma, brace = split
-    context = multiprocessing.get_context("fork")
-    with context.Pool(1) as pool:
+    with multiprocessing.get_context("fork").Pool(1) as pool:
         second = pool.apply_async(read_half, (path, brace, size, feedback))
         first = RangeStream(path, 0, comma, b"", b"]")
         count = 0
@@ -94,12 +93,7 @@ def read_in_two(path: Path, size: int, feedback: FeedbackIndex, split: tuple[int
                 yield ("broken", item.index, item.offset, item.message)
             else:
                 yield extract(item.value, item.index, item.offset, feedback)
-        reader_bytes[0] = reader.bytes_read
-        try:
-            rest = second.get()
-        except StreamError as error:
-            raise StreamError(str(error), error.offset + brace - 1) from None
-        reader_bytes[0] = size
+        rest = second.get()  # a StreamError from the worker carries file offsets already
         for item in rest:
             if isinstance(item, Facts):
                 yield item._replace(index=item.index + count)
