@@ -14,14 +14,14 @@ from __future__ import annotations
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import IO, Any, NamedTuple
+from typing import IO, NamedTuple
 
 import msgspec
 
 from gptpriv.export import parallel, schema
-from gptpriv.export.facts import FeedbackIndex, Facts, extract
+from gptpriv.export.facts import FeedbackIndex, Facts, conversation_reader, extract, facts_from
 from gptpriv.export.sources import ExportError, Part, find_parts, read_small
-from gptpriv.export.stream import DECODE_ERRORS, ArrayReader, Broken, StreamError, _error_text
+from gptpriv.export.stream import DECODE_ERRORS, ArrayReader, Broken, Prefixed, StreamError, _error_text
 
 __all__ = ["ExportError", "ExportReader", "Facts", "Skipped"]
 
@@ -36,19 +36,6 @@ class Skipped(NamedTuple):
 
 def _decode_error(label: str, error: Exception) -> ExportError:
     return ExportError(f"{label}: {_error_text(error, 1)}")
-
-
-class _Prefixed:
-    """A stream with bytes already read put back in front."""
-
-    def __init__(self, head: bytes, handle: IO[bytes]) -> None:
-        self._head, self._handle = head, handle
-
-    def read(self, size: int = -1) -> bytes:
-        if self._head:
-            data, self._head = self._head, b""
-            return data
-        return self._handle.read(size)
 
 
 class ExportReader:
@@ -98,44 +85,31 @@ class ExportReader:
         if part.path is not None and parallel.worth_two(part.size):
             split = parallel.find_split(part.path, part.size)  # type: ignore[arg-type]
             if split is not None:
-                yield from self._in_two(part, parallel.read_in_two(
+                yield from self._labelled(part, parallel.read_in_two(
                     part.path, part.size, self.feedback, split))  # type: ignore[arg-type]
+                self._finished_bytes += part.size or 0
                 return
-        elif parallel.worth_two(part.size):  # a ZIP member: read once, piped
-            prefixed = _Prefixed(head, handle)
-            yield from self._in_two(part, parallel.stream_in_two(prefixed, part.size, self.feedback))  # type: ignore[arg-type]
+        elif parallel.worth_two(part.size):  # a ZIP member: read once, by two processes
+            yield from self._labelled(part, parallel.stream_in_two(
+                Prefixed(head, handle.read), part.size, self.feedback))  # type: ignore[arg-type]
+            self._finished_bytes += part.size or 0
             return
-        prefix = [head]
-
-        def read(size: int) -> bytes:
-            if prefix:
-                return prefix.pop()
-            return handle.read(size)
-
-        reader = self._current = ArrayReader(read, schema.Conversation,
-                                             accept=schema.Conversation.looks_like_one)
+        reader = self._current = conversation_reader(Prefixed(head, handle.read).read)
         try:
-            for item in reader:
-                if isinstance(item, Broken):
-                    yield Skipped(part.label, item.index, item.offset, None, item.message)
-                else:
-                    yield extract(item.value, item.index, item.offset, self.feedback)
-        except StreamError as error:
-            raise ExportError(f"{part.label}: byte {error.offset}: {error}") from None
+            yield from self._labelled(part, facts_from(reader, self.feedback))
         finally:
             self._finished_bytes += reader.bytes_read
             self._current = None
 
-    def _in_two(self, part: Part, items: Iterator[Any]) -> Iterator[Facts | Skipped]:
+    @staticmethod
+    def _labelled(part: Part, items: Iterator[Facts | Broken]) -> Iterator[Facts | Skipped]:
+        """Broken conversations as Skipped, and a stream that fails as one ExportError."""
         try:
             for item in items:
-                if isinstance(item, tuple) and not isinstance(item, Facts):
-                    yield Skipped(part.label, item[1], item[2], None, item[3])
-                else:
-                    yield item
+                yield Skipped(part.label, item.index, item.offset, None, item.message) \
+                    if isinstance(item, Broken) else item
         except StreamError as error:
             raise ExportError(f"{part.label}: byte {error.offset}: {error}") from None
-        self._finished_bytes += part.size or 0
 
     def _object(self, part: Part, data: bytes) -> Iterator[Facts | Skipped]:
         """One conversation object, or `{"conversations": [...]}`."""

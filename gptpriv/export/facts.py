@@ -6,7 +6,10 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import NamedTuple
 
+from collections.abc import Callable, Iterator
+
 from gptpriv.export import schema
+from gptpriv.export.stream import CHUNK, ArrayReader, Broken
 from gptpriv.resolver import Call
 
 _JIT = "__jit_plugin"
@@ -41,6 +44,25 @@ class FeedbackIndex:
 
     def __len__(self) -> int:
         return len(self.message_ids) + len(self.conversation_ids)
+
+
+def conversation_reader(read: Callable[[int], bytes], start_offset: int = 0,
+                        chunk: int = CHUNK) -> ArrayReader:
+    """An ArrayReader of conversations; `start_offset` places byte 0 of `read` in the file."""
+    return ArrayReader(read, schema.Conversation, accept=schema.Conversation.looks_like_one,
+                       chunk=chunk, start_offset=start_offset)
+
+
+def facts_from(reader: ArrayReader, feedback: FeedbackIndex) -> Iterator[Facts | Broken]:
+    """Facts of each conversation the reader decodes; broken ones pass through as they are."""
+    for item in reader:
+        yield item if isinstance(item, Broken) else extract(item.value, item.index, item.offset, feedback)
+
+
+def shifted(items: list[Facts | Broken], count: int) -> Iterator[Facts | Broken]:
+    """Items read from a later part of the input, renumbered after the `count` before them."""
+    for item in items:
+        yield item._replace(index=item.index + count)
 
 
 def _plain(conversation_id: str) -> str:

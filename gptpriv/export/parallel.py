@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from gptpriv.export import schema
-from gptpriv.export.facts import Facts, FeedbackIndex, extract
-from gptpriv.export.stream import CUT, LIKELY_START, ArrayReader, Broken, Element, StreamError
+from gptpriv.export.facts import Facts, FeedbackIndex, conversation_reader, facts_from, shifted
+from gptpriv.export.stream import CUT, LIKELY_START, Broken, Element, Prefixed, StreamError
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 _WINDOW = 16 * 1024 * 1024
@@ -62,14 +61,11 @@ def find_split(path: Path, size: int) -> tuple[int, int] | None:
     return (middle + cut[0], middle + cut[1]) if cut else None
 
 
-def read_half(path: Path, start: int, size: int, feedback: FeedbackIndex) -> list[Any]:
+def read_half(path: Path, start: int, size: int, feedback: FeedbackIndex) -> list[Facts | Broken]:
     """The worker: facts of every conversation from `start` (a `{`) to the end of the file."""
     stream = RangeStream(path, start, size, b"[", b"")
     # The `[` put in front stands at file offset start - 1.
-    reader = ArrayReader(stream.read, schema.Conversation,
-                         accept=schema.Conversation.looks_like_one, start_offset=start - 1)
-    return [("broken", item.index, item.offset, item.message) if isinstance(item, Broken)
-            else extract(item.value, item.index, item.offset, feedback) for item in reader]
+    return list(facts_from(conversation_reader(stream.read, start_offset=start - 1), feedback))
 
 
 def worth_two(size: int | None) -> bool:
@@ -79,26 +75,17 @@ def worth_two(size: int | None) -> bool:
 
 
 def read_in_two(path: Path, size: int, feedback: FeedbackIndex,
-                split: tuple[int, int]) -> Iterator[Facts | tuple[str, int, int, str]]:
-    """Facts in file order; broken elements as ("broken", index, offset, message)."""
+                split: tuple[int, int]) -> Iterator[Facts | Broken]:
+    """Facts (and broken conversations) in file order."""
     comma, brace = split
     with multiprocessing.get_context("fork").Pool(1) as pool:
         second = pool.apply_async(read_half, (path, brace, size, feedback))
-        first = RangeStream(path, 0, comma, b"", b"]")
         count = 0
-        reader = ArrayReader(first.read, schema.Conversation, accept=schema.Conversation.looks_like_one)
-        for item in reader:
+        for item in facts_from(conversation_reader(RangeStream(path, 0, comma, b"", b"]").read), feedback):
             count += 1
-            if isinstance(item, Broken):
-                yield ("broken", item.index, item.offset, item.message)
-            else:
-                yield extract(item.value, item.index, item.offset, feedback)
-        rest = second.get()  # a StreamError from the worker carries file offsets already
-        for item in rest:
-            if isinstance(item, Facts):
-                yield item._replace(index=item.index + count)
-            else:
-                yield (item[0], item[1] + count, item[2], item[3])
+            yield item
+        # A StreamError from the worker carries file offsets already.
+        yield from shifted(second.get(), count)
 
 
 # -- a stream that cannot be read from its middle (a ZIP member) ----------------------------
@@ -146,9 +133,7 @@ class _Ring:
 def _ring_worker(ring: _Ring, feedback: FeedbackIndex, results: Any) -> None:
     """The worker: facts of the array that arrives through the ring, sent back at the end."""
     try:
-        reader = ArrayReader(ring.get, schema.Conversation, accept=schema.Conversation.looks_like_one)
-        results.send([("broken", item.index, item.offset, item.message) if isinstance(item, Broken)
-                      else extract(item.value, item.index, item.offset, feedback) for item in reader])
+        results.send(list(facts_from(conversation_reader(ring.get), feedback)))
     except StreamError as error:
         results.send(error)
 
@@ -163,8 +148,8 @@ def boundary(window: bytes, tries: int = 4) -> tuple[int, int] | None:
         brace = found.end() - 1
         if not LIKELY_START.match(window, brace + 1):
             continue
-        reader = ArrayReader(io.BytesIO(b"[" + window[brace:]).read, schema.Conversation,
-                             accept=schema.Conversation.looks_like_one, chunk=max(1024, len(window) // 4))
+        reader = conversation_reader(io.BytesIO(b"[" + window[brace:]).read,
+                                     chunk=max(1024, len(window) // 4))
         try:
             first = next(iter(reader))
         except (StreamError, StopIteration):
@@ -177,8 +162,7 @@ def boundary(window: bytes, tries: int = 4) -> tuple[int, int] | None:
     return None
 
 
-def stream_in_two(handle: Any, size: int, feedback: FeedbackIndex,
-                  ) -> Iterator[Facts | tuple[str, int, int, str]]:
+def stream_in_two(handle: Any, size: int, feedback: FeedbackIndex) -> Iterator[Facts | Broken]:
     """Facts in order from a stream read once: the first part goes through a shared-memory
     ring to a forked worker while this process inflates; the rest, from a verified boundary
     on, is decoded here."""
@@ -205,20 +189,10 @@ def stream_in_two(handle: Any, size: int, feedback: FeedbackIndex,
             rest = b"[" + block[brace:]
             break
         ring.put(b"")
-        own: list[Any] = []
-        if rest:
-            # Decode this process's part while the worker decodes the first one; its results
-            # come first, so ours wait in a list (a sixth of the conversations' facts).
-            head = [rest]
-
-            def read(n: int) -> bytes:
-                return head.pop() if head else handle.read(n)
-
-            reader = ArrayReader(read, schema.Conversation, accept=schema.Conversation.looks_like_one,
-                                 start_offset=sent + brace - 1)
-            for item in reader:
-                own.append(("broken", item.index, item.offset, item.message) if isinstance(item, Broken)
-                           else extract(item.value, item.index, item.offset, feedback))
+        # Decode this process's part while the worker decodes the first one; its results
+        # come first, so ours wait in a list (a sixth of the conversations' facts).
+        own = list(facts_from(conversation_reader(Prefixed(rest, handle.read).read,
+                                                  start_offset=sent + brace - 1), feedback)) if rest else []
         first = receive.recv()
     finally:
         worker.join(timeout=1)
@@ -227,7 +201,4 @@ def stream_in_two(handle: Any, size: int, feedback: FeedbackIndex,
     if isinstance(first, StreamError):
         raise first
     yield from first
-    count = len(first)
-    for item in own:
-        yield (item._replace(index=item.index + count) if isinstance(item, Facts)
-               else (item[0], item[1] + count, item[2], item[3]))
+    yield from shifted(own, len(first))

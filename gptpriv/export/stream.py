@@ -113,6 +113,19 @@ def _cuts_from_end(buffer: bytearray, low: int) -> Iterator[tuple[int, int, int]
         yield close, buffer.index(b",", close), match.end() - 1
 
 
+class Prefixed:
+    """A stream with bytes already read put back in front of it."""
+
+    def __init__(self, head: bytes, read: Callable[[int], bytes]) -> None:
+        self._head, self._read = head, read
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            data, self._head = self._head, b""
+            return data
+        return self._read(size)
+
+
 class ArrayReader:
     """Yields Element or Broken for each element of the JSON array read from `read`."""
 
