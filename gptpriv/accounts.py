@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from gptpriv.errors import AlreadyExists, InvalidValue, NotFound, show
-from gptpriv.model import PLANS, Account, parse_account
+from gptpriv.model import PLANS, Account, Timeline, parse_account
 from gptpriv.names import check_name
 from gptpriv.store import Store
 from gptpriv.validate import check_choice
@@ -126,14 +126,22 @@ def timeline_entry(allowed: bool, at: datetime, note: str | None) -> dict[str, A
     return entry
 
 
+def record_entry(entries: MutableSequence[dict[str, Any]], timeline: Timeline, allowed: bool,
+                 at: datetime, note: str | None) -> bool:
+    """Add a dated entry to the raw list behind `timeline`; True if it changed what was in
+    force at `at` (the entry is recorded either way)."""
+    before = timeline.value_at(at)
+    insert_entry(entries, timeline_entry(allowed, at, note))
+    return before != allowed
+
+
 def record_training(store: Store, name: str, *, allowed: bool, at: datetime,
                     note: str | None) -> bool:
     """Add an entry to the account's training timeline; True if it changed what was in force."""
     path = store.path("account", check_name(name, "account"))
     with store.editing(path, "account") as data:
-        before = parse_account(path, data).training.value_at(at)
-        insert_entry(data.setdefault("training", []), timeline_entry(allowed, at, note))
-        return before != allowed
+        return record_entry(data.setdefault("training", []), parse_account(path, data).training,
+                            allowed, at, note)
 
 
 def _device_table(data: dict[str, Any], device: str) -> dict[str, Any]:
@@ -160,9 +168,8 @@ def record_device(store: Store, account: str, device: str, *, history_on: bool, 
     path = store.path("account", check_name(account, "account"))
     with store.editing(path, "account") as data:
         table = _device_table(data, check_name(device, "device"))
-        before = parse_account(path, data).device(device).history.value_at(at)  # type: ignore[union-attr]
-        insert_entry(table.setdefault("history", []), timeline_entry(history_on, at, note))
-        return before != history_on
+        timeline = parse_account(path, data).device(device).history  # type: ignore[union-attr]
+        return record_entry(table.setdefault("history", []), timeline, history_on, at, note)
 
 
 def remove_device(store: Store, account: str, device: str) -> None:

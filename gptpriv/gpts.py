@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from gptpriv.accounts import insert_entry, load_account, timeline_entry
+from gptpriv.accounts import insert_entry, load_account, record_entry, timeline_entry
 from gptpriv.errors import InvalidValue, NotFound, show
 from gptpriv.model import VISIBILITIES, Gpt, Snapshot, parse_gpt
 from gptpriv.names import check_name
@@ -83,9 +83,8 @@ def record_builder_training(store: Store, name: str, *, allowed: bool, at: datet
                             note: str | None) -> bool:
     path = store.path("gpt", check_name(name, "GPT"))
     with store.editing(path, "gpt") as data:
-        before = parse_gpt(path, data).training.value_at(at)
-        insert_entry(data.setdefault("training", []), timeline_entry(allowed, at, note))
-        return before != allowed
+        return record_entry(data.setdefault("training", []), parse_gpt(path, data).training,
+                            allowed, at, note)
 
 
 def remove_gpt(store: Store, name: str) -> None:

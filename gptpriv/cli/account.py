@@ -173,16 +173,15 @@ def set_(ctx: typer.Context, name: NameArg, plan: PlanOpt = None, email: EmailOp
 def _record(ctx: typer.Context, name: str | None, allowed: bool, at: str | None,
             note: str | None) -> None:
     from gptpriv import accounts
+    from gptpriv.cli.common import recorded
     from gptpriv.cli.output import say
-    from gptpriv.timeutil import local_text
 
     st = store(ctx)
     account_name = accounts.resolve_account(st, name).name
     moment = when(at)
     changed = accounts.record_training(st, account_name, allowed=allowed, at=moment, note=note)
     word = "allowed" if allowed else "off"
-    say(f"Recorded: training {word} for account {account_name} from {local_text(moment)}"
-        + ("." if changed else " (no change: it was already so)."))
+    say(recorded(f"training {word} for account {account_name}", moment, changed))
     if not allowed:
         say("It covers conversations created from then on; earlier ones are not affected.")
 

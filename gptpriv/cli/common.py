@@ -42,6 +42,14 @@ def when(at: str | None) -> datetime:
     return timeutil.parse_when(at) if at else timeutil.now()
 
 
+def recorded(what: str, moment: datetime, changed: bool) -> str:
+    """The line that confirms a dated entry, saying when it changed nothing."""
+    from gptpriv.timeutil import local_text
+
+    return (f"Recorded: {what} from {local_text(moment)}"
+            + ("." if changed else " (no change: it was already so)."))
+
+
 def confirm(question: str, yes: bool) -> None:
     """Ask before destroying something; refuse to guess when nobody can answer."""
     if yes:

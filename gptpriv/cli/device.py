@@ -63,15 +63,14 @@ def list_(ctx: typer.Context, account: AccountOpt = None, json: JsonOpt = False)
 def _record(ctx: typer.Context, name: str | None, account: str | None, on: bool,
             at: str | None, note: str | None) -> None:
     from gptpriv import accounts
+    from gptpriv.cli.common import recorded
     from gptpriv.cli.output import say
-    from gptpriv.timeutil import local_text
 
     account_name, device = _names(ctx, account, name)
     moment = when(at)
     changed = accounts.record_device(store(ctx), account_name, device, history_on=on,
                                      at=moment, note=note)
-    say(f"Recorded: Chat History & Training {'on' if on else 'off'} on device {device} "
-        f"from {local_text(moment)}" + ("." if changed else " (no change: it was already so)."))
+    say(recorded(f"Chat History & Training {'on' if on else 'off'} on device {device}", moment, changed))
 
 
 @app.command("history-off")

@@ -160,13 +160,12 @@ def set_(
 
 def _record(ctx: typer.Context, name: str, allowed: bool, at: str | None, note: str | None) -> None:
     from gptpriv import gpts
+    from gptpriv.cli.common import recorded
     from gptpriv.cli.output import say
-    from gptpriv.timeutil import local_text
 
     moment = when(at)
     changed = gpts.record_builder_training(store(ctx), name, allowed=allowed, at=moment, note=note)
-    say(f"Recorded: builder training {'allowed' if allowed else 'off'} for GPT {name} from "
-        f"{local_text(moment)}" + ("." if changed else " (no change: it was already so)."))
+    say(recorded(f"builder training {'allowed' if allowed else 'off'} for GPT {name}", moment, changed))
 
 
 @app.command("opt-out")
