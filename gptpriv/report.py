@@ -12,6 +12,7 @@ from html import escape
 from itertools import pairwise
 from typing import IO, Any
 
+from gptpriv.check import Summary
 from gptpriv.export import Facts
 from gptpriv.model import Snapshot, Timeline
 from gptpriv.resolver import Verdict
@@ -28,22 +29,19 @@ def e(value: object) -> str:
 
 
 class ReportBuilder:
-    def __init__(self, snapshot: Snapshot, redact: bool) -> None:
-        self.snapshot, self.redact = snapshot, redact
+    def __init__(self, snapshot: Snapshot, redact: bool, summary: Summary) -> None:
+        # Totals per verdict and rule, and the skipped conversations, come from the summary
+        # that `check_export` keeps while reading; the builder counts only what it adds.
+        self.snapshot, self.redact, self.summary = snapshot, redact, summary
         self.days: dict[date, Counter[str]] = defaultdict(Counter)
-        self.verdicts: Counter[str] = Counter()
-        self.rules: Counter[str] = Counter()
         self.parties: dict[tuple[str, str], dict[str, Any]] = {}
         self.gpts: dict[str, Counter[str]] = defaultdict(Counter)
         self.exports: list[dict[str, Any]] = []
-        self.skipped = 0
         self._rows: IO[str] = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8")
         self._count = 0
 
     def add(self, facts: Facts, verdict: Verdict) -> None:
         self._count += 1
-        self.verdicts[verdict.verdict] += 1
-        self.rules.update(r.rule for r in verdict.reasons)
         if facts.create_time:
             self.days[facts.create_time.date()][verdict.verdict] += 1
         for gpt_id in facts.gpt_ids:
@@ -107,12 +105,12 @@ class ReportBuilder:
                   '<th scope="col">Conversations</th></tr></thead><tbody>\n')
         for verdict in ("eligible", "not_eligible", "undetermined"):
             out.write(f'<tr><th scope="row"><span class="swatch {verdict}"></span>{e(WORDS[verdict])}'
-                      f'</th><td class="num">{self.verdicts[verdict]}</td></tr>\n')
-        out.write(f'<tr><th scope="row">skipped (malformed)</th><td class="num">{self.skipped}</td></tr>'
+                      f'</th><td class="num">{self.summary.verdicts[verdict]}</td></tr>\n')
+        out.write(f'<tr><th scope="row">skipped (malformed)</th><td class="num">{len(self.summary.errors)}</td></tr>'
                   '</tbody></table>\n<table id="rule-totals"><caption>Conversations by determining '
                   'rule</caption><thead><tr><th scope="col">Rule</th><th scope="col">Conversations'
                   '</th></tr></thead><tbody>\n')
-        for rule, count in sorted(self.rules.items()):
+        for rule, count in sorted(self.summary.rules.items()):
             out.write(f'<tr><th scope="row"><code>{e(rule)}</code></th><td class="num">{count}</td></tr>\n')
         out.write("</tbody></table></section>\n")
 

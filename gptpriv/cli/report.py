@@ -33,15 +33,14 @@ def report(
     from gptpriv.timeutil import now
 
     snapshot, inputs = prepare(ctx, paths, account, None)
-    builder = ReportBuilder(snapshot, redact)
     summary = Summary()
+    builder = ReportBuilder(snapshot, redact, summary)
     for reader, choice in inputs:
         builder.exports.append({"path": reader.label, "account": choice.account.name if choice.account else None,
                                 "account_reason": choice.why})
         for facts, verdict in _with_progress(check_export(reader, Settings(choice.account, snapshot),
                                                           Filters(), None, summary), reader):
             builder.add(facts, verdict)
-    builder.skipped = len(summary.errors)
     if output == "-":
         builder.write(sys.stdout, now())
         return
