@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import msgspec
@@ -15,7 +16,8 @@ from conftest import REAL_EXPORTS
 from export_builder import ConversationBuilder, dumps, write_export
 from gptpriv.export import ExportError, ExportReader, Facts, Skipped
 from gptpriv.export import schema
-from gptpriv.export.stream import ArrayReader, Broken
+from gptpriv.export.facts import conversation_reader
+from gptpriv.export.stream import Broken
 
 REAL = sorted(REAL_EXPORTS.glob("*.json"))
 T0 = datetime(2024, 6, 1, tzinfo=timezone.utc).timestamp()
@@ -263,8 +265,7 @@ def test_malformed_conversation_is_skipped_and_the_rest_checked(run, tmp_path: P
 
 def small_reader(data: bytes, chunk: int) -> list:
     stream = io.BytesIO(data)
-    return list(ArrayReader(stream.read, schema.Conversation,
-                            accept=schema.Conversation.looks_like_one, chunk=chunk))
+    return list(conversation_reader(stream.read, chunk=chunk))
 
 
 @pytest.mark.parametrize("chunk", [64, 257, 1024, 10_000])
@@ -282,6 +283,49 @@ def test_chunk_boundaries_give_the_same_conversations(chunk: int, export_convs) 
 def test_pretty_printed_and_bom(export_convs) -> None:
     data = b"\xef\xbb\xbf" + json.dumps(export_convs, indent=2).encode()
     assert [g.value.id for g in small_reader(data, 100)] == ["c-plain", "c-gpt"]
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+@pytest.mark.parametrize("size", [0, 1, 300_000])
+def test_zip_members_read_as_zipfile_reads_them(tmp_path: Path, method: int, size: int) -> None:
+    from gptpriv.export.sources import ZipMember
+
+    data = json.dumps([{"id": i, "t": "é}, {" * (i % 7)} for i in range(size // 20)]).encode()[:size]
+    path = tmp_path / "e.zip"
+    with zipfile.ZipFile(path, "w", method) as archive:
+        archive.writestr("conversations.json", data)
+        info = archive.getinfo("conversations.json")
+    for block in (1, 4096, -1):
+        with ZipMember(path, info) as member:
+            out = member.read() if block < 0 else b"".join(iter(partial(member.read, block), b""))
+        assert out == data
+
+
+def test_a_damaged_zip_member_is_one_line(tmp_path: Path, run, export_convs) -> None:
+    path = tmp_path / "e.zip"
+    data = dumps(export_convs * 50).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("conversations.json", data)
+        info = archive.getinfo("conversations.json")
+    raw = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename)
+    for position in (start + info.compress_size // 2, start + 40):
+        damaged = bytearray(raw)
+        damaged[position] ^= 0x55
+        target = tmp_path / f"damaged-{position}.zip"
+        target.write_bytes(damaged)
+        result = run("check", str(target), "--json", ok=False)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert "the ZIP member is damaged" in result.stderr and len(result.stderr.splitlines()) == 1
+    # A header that says the member is shorter than it is: no more than that comes out.
+    short = bytearray(raw)
+    central = raw.rindex(b"PK\x01\x02")
+    for at in (info.header_offset + 22, central + 24):  # uncompressed size, local and central
+        short[at:at + 4] = (len(data) // 2).to_bytes(4, "little")
+    target = tmp_path / "short.zip"
+    target.write_bytes(short)
+    result = run("check", str(target), ok=False)
+    assert result.exit_code == 2 and "damaged" in result.stderr
 
 
 def test_encrypted_and_bomb_members_are_refused(tmp_path: Path, run) -> None:
@@ -335,24 +379,45 @@ def test_msgspec_error_kinds_that_the_stream_relies_on() -> None:
         decoder.decode(b'[{"title": }]')
 
 
-def test_two_process_read_matches_one_process(tmp_path: Path, monkeypatch, export_convs) -> None:
-    from gptpriv.export import parallel
-
+def parallel_sample(tmp_path: Path) -> Path:
+    """60 small conversations (tricky text, Actions), one huge one, and one broken one."""
     many = []
     for i in range(60):
         c = ConversationBuilder(f"c-{i:03d}", f"T{i}", T0 + i, gizmo_id=GPT if i % 2 else None,
                                 gizmo_type="gpt" if i % 2 else None)
-        c.turn("q }, {\"title\": 1}", "a")
+        c.turn("q }, {\"title\": 1}", "a" * (4000 if i == 40 else 1))
         if i % 2:
             c.action("api.x.example", "op", GPT, approval="allow")
         many.append(dumps(c.build()))
     many.insert(31, '{"title": "broken", "mapping": {"x": }, "id": "bad"}')
     path = tmp_path / "conversations.json"
     path.write_text("[" + ", ".join(many) + "]")
-    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 10**12)
+    return path
+
+
+@pytest.fixture
+def small_units(monkeypatch):
+    """Units of a few conversations, so that a small file is read in many of them."""
+    from gptpriv.export import parallel
+
+    for name, value in (("UNIT", 8000), ("_BLOCK", 1000), ("_WINDOW", 1024), ("_SLOTS", 2)):
+        monkeypatch.setattr(parallel, name, value)
+
+    def use(processes: bool) -> None:
+        monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1 if processes else 10**12)
+
+    return use
+
+
+def test_parallel_read_matches_one_process(tmp_path: Path, small_units) -> None:
+    from gptpriv.export import parallel
+
+    path = parallel_sample(tmp_path)
+    small_units(False)
     one = facts_of(path)
-    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1)
-    assert parallel.find_split(path, path.stat().st_size) is not None
+    small_units(True)
+    plan = parallel.plan_file(path, path.stat().st_size)
+    assert plan is not None and len(list(parallel._file_units(plan))) > 10
     two = facts_of(path)
 
     def comparable(items):  # offsets of good conversations are best effort, of skipped exact
@@ -365,17 +430,53 @@ def test_two_process_read_matches_one_process(tmp_path: Path, monkeypatch, expor
     archive = tmp_path / "e.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         z.write(path, "conversations.json")
-    monkeypatch.setattr(parallel, "_OWN_SHARE", 0.3)
-    piped = facts_of(archive)
-    assert [x.id if isinstance(x, Facts) else x.offset for x in piped] == \
+    inflated = facts_of(archive)  # through shared slots, and the unit with the huge one as bytes
+    assert [x.id if isinstance(x, Facts) else x.offset for x in inflated] == \
         [x.id if isinstance(x, Facts) else x.offset for x in one]
-    assert [x.index for x in piped] == list(range(len(one)))
-    truncated = tmp_path / "cut.json"
-    truncated.write_bytes(path.read_bytes()[:-40])
+    assert [x.index for x in inflated] == list(range(len(one)))
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_parallel_and_one_process_report_a_truncated_file_alike(tmp_path: Path, small_units,
+                                                                zipped: bool) -> None:
+    truncated = tmp_path / "conversations.json"
+    truncated.write_bytes(parallel_sample(tmp_path).read_bytes()[:-40])
+    target = truncated
+    if zipped:
+        target = tmp_path / "e.zip"
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(truncated, "conversations.json")
     messages = []
-    for threshold in (1, 10**12):  # two processes, then one
-        monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", threshold)
+    for processes in (True, False):
+        small_units(processes)
         with pytest.raises(ExportError, match="truncated") as caught:
-            facts_of(truncated)
+            facts_of(target)
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
+
+
+def test_a_file_without_a_boundary_is_read_by_one_process(tmp_path: Path, small_units) -> None:
+    from gptpriv.export import parallel
+
+    # Keys in an order no export uses: no cut looks like the start of a conversation.
+    convs = [{"zz": i, "mapping": {}, "id": f"c-{i}"} for i in range(400)]
+    path = tmp_path / "conversations.json"
+    path.write_text(json.dumps(convs))
+    small_units(True)
+    assert parallel.plan_file(path, path.stat().st_size) is None
+    assert [f.id for f in facts_of(path)] == [f"c-{i}" for i in range(400)]
+
+
+def test_stopping_early_ends_the_workers(tmp_path: Path, small_units) -> None:
+    path = parallel_sample(tmp_path)
+    archive = tmp_path / "e.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(path, "conversations.json")
+    small_units(True)
+    for target in (path, archive):
+        items = ExportReader(str(target)).conversations()
+        assert isinstance(next(items), Facts)
+        items.close()  # must return: the task thread waiting for a slot is let go
+    import multiprocessing
+
+    assert not multiprocessing.active_children()

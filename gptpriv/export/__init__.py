@@ -38,6 +38,10 @@ def _decode_error(label: str, error: Exception) -> ExportError:
     return ExportError(f"{label}: {_error_text(error, 1)}")
 
 
+def _stream_error(part: Part, error: StreamError) -> ExportError:
+    return ExportError(f"{part.label}: byte {error.offset}: {error}")
+
+
 class ExportReader:
     def __init__(self, path: str, stdin: IO[bytes] | None = None) -> None:
         self.parts = find_parts(path, stdin)
@@ -82,24 +86,27 @@ class ExportReader:
         if first != b"[":
             what = "empty" if not head.strip() else "not JSON, or not a ChatGPT export"
             raise ExportError(f"{part.label}: byte {len(head) - len(head.lstrip())}: {what}")
-        if part.path is not None and parallel.worth_two(part.size):
-            split = parallel.find_split(part.path, part.size)  # type: ignore[arg-type]
-            if split is not None:
-                yield from self._labelled(part, parallel.read_in_two(
-                    part.path, part.size, self.feedback, split))  # type: ignore[arg-type]
-                self._finished_bytes += part.size or 0
+        if parallel.worth_it(part.size):
+            try:
+                plan = parallel.plan_file(part.path, part.size) if part.path is not None else None
+            except StreamError as error:
+                raise _stream_error(part, error) from None
+            if plan is not None:
+                yield from self._labelled(part, parallel.read_file(plan, self.feedback, self._advance))
                 return
-        elif parallel.worth_two(part.size):  # a ZIP member: read once, by two processes
-            yield from self._labelled(part, parallel.stream_in_two(
-                Prefixed(head, handle.read), part.size, self.feedback))  # type: ignore[arg-type]
-            self._finished_bytes += part.size or 0
-            return
+            if part.path is None:  # a ZIP member: inflated once, decoded by the workers
+                yield from self._labelled(part, parallel.read_stream(
+                    Prefixed(head, handle.read).read, self.feedback, self._advance))
+                return
         reader = self._current = conversation_reader(Prefixed(head, handle.read).read)
         try:
             yield from self._labelled(part, facts_from(reader, self.feedback))
         finally:
             self._finished_bytes += reader.bytes_read
             self._current = None
+
+    def _advance(self, count: int) -> None:
+        self._finished_bytes += count
 
     @staticmethod
     def _labelled(part: Part, items: Iterator[Facts | Broken]) -> Iterator[Facts | Skipped]:
@@ -109,7 +116,7 @@ class ExportReader:
                 yield Skipped(part.label, item.index, item.offset, None, item.message) \
                     if isinstance(item, Broken) else item
         except StreamError as error:
-            raise ExportError(f"{part.label}: byte {error.offset}: {error}") from None
+            raise _stream_error(part, error) from None
 
     def _object(self, part: Part, data: bytes) -> Iterator[Facts | Skipped]:
         """One conversation object, or `{"conversations": [...]}`."""

@@ -6,10 +6,10 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import NamedTuple
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from gptpriv.export import schema
-from gptpriv.export.stream import CHUNK, ArrayReader, Broken
+from gptpriv.export.stream import CHUNK, ArrayDecoder, ArrayReader, Broken, Element
 from gptpriv.resolver import Call
 
 _JIT = "__jit_plugin"
@@ -46,16 +46,18 @@ class FeedbackIndex:
         return len(self.message_ids) + len(self.conversation_ids)
 
 
+CONVERSATIONS = ArrayDecoder(schema.Conversation, accept=schema.Conversation.looks_like_one)
+
+
 def conversation_reader(read: Callable[[int], bytes], start_offset: int = 0,
                         chunk: int = CHUNK) -> ArrayReader:
     """An ArrayReader of conversations; `start_offset` places byte 0 of `read` in the file."""
-    return ArrayReader(read, schema.Conversation, accept=schema.Conversation.looks_like_one,
-                       chunk=chunk, start_offset=start_offset)
+    return ArrayReader(read, CONVERSATIONS, chunk=chunk, start_offset=start_offset)
 
 
-def facts_from(reader: ArrayReader, feedback: FeedbackIndex) -> Iterator[Facts | Broken]:
-    """Facts of each conversation the reader decodes; broken ones pass through as they are."""
-    for item in reader:
+def facts_from(elements: Iterable[Element | Broken], feedback: FeedbackIndex) -> Iterator[Facts | Broken]:
+    """Facts of each decoded conversation; broken ones pass through as they are."""
+    for item in elements:
         yield item if isinstance(item, Broken) else extract(item.value, item.index, item.offset, feedback)
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, NamedTuple, Self
 
 from gptpriv.errors import GptprivError
 
@@ -99,11 +100,83 @@ def _zip(path: Path) -> Parts:
         if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise ExportError(f"{label}: inflates {info.file_size} bytes from {info.compress_size} "
                               f"(over {MAX_RATIO}:1): refusing a likely ZIP bomb")
+        if info.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+            return Part(label, lambda: ZipMember(path, info), info.file_size)
         return Part(label, lambda: archive.open(info), info.file_size)
 
     return Parts(str(path), tuple(part(n) for n in shards),
                  part("user.json") if "user.json" in members else None,
                  part("message_feedback.json") if "message_feedback.json" in members else None)
+
+
+class ZipMember:
+    """A deflated or stored ZIP member as a stream, checked against its size and CRC-32 as
+    zipfile checks it, but inflated with zlib-ng: several times faster than zlib here, and
+    it lets go of the GIL, so one thread inflates while other processes decode.
+
+    Never more than the declared size comes out (that size passed the ratio check).
+    """
+
+    _INPUT = 256 * 1024  # compressed bytes read at a time
+
+    def __init__(self, path: Path, info: zipfile.ZipInfo) -> None:
+        from zlib_ng import zlib_ng
+
+        self._zlib = zlib_ng
+        self._name = info.filename
+        self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
+        self._file.seek(info.header_offset)
+        header = self._file.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            self.close()
+            raise zipfile.BadZipFile(f"no local header for {self._name!r}")
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        self._file.seek(info.header_offset + 30 + name_length + extra_length)
+        self._compressed_left, self._left = info.compress_size, info.file_size
+        self._crc, self._expected_crc = 0, info.CRC
+        self._inflate = zlib_ng.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(1 << 20), b""))
+        if self._left <= 0 or size == 0:
+            return b""
+        want = min(size, self._left)
+        if self._inflate is None:
+            data = self._file.read(want)
+        else:
+            data = b""
+            while not data:
+                source = self._inflate.unconsumed_tail or self._compressed(self._INPUT)
+                if not source:
+                    break
+                try:
+                    data = self._inflate.decompress(source, want)
+                except self._zlib.error as exc:
+                    raise zipfile.BadZipFile(f"{self._name!r}: {exc}") from None
+                if not data and self._inflate.eof:
+                    break
+        if not data:
+            raise EOFError(f"{self._name!r} ends {self._left} bytes early")
+        self._left -= len(data)
+        self._crc = self._zlib.crc32(data, self._crc)
+        if self._left == 0 and self._crc != self._expected_crc:
+            raise zipfile.BadZipFile(f"Bad CRC-32 for file {self._name!r}")
+        return data
+
+    def _compressed(self, size: int) -> bytes:
+        data = self._file.read(min(size, self._compressed_left))
+        self._compressed_left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def read_small(part: Part, limit: int = 256 * 1024 * 1024) -> bytes:

@@ -21,6 +21,7 @@ CHUNK = 4 * 1024 * 1024
 _MAX_TRIES = 6
 CUT = re.compile(rb"\}\s*,\s*\{")
 _BYTE = re.compile(r"\(byte (\d+)\)")
+_BRACE = re.compile(rb"\{")
 _RAW = msgspec.json.Decoder(list[msgspec.Raw])
 # msgspec reports most problems as DecodeError, but nesting deeper than the interpreter's
 # recursion limit as RecursionError and bad UTF-8 inside a string as UnicodeDecodeError.
@@ -32,7 +33,7 @@ _TRUNCATED = object()
 LIKELY_START = re.compile(rb'\s*"(title|id|conversation_id|create_time|async_status|'
                            rb'atlas_mode_enabled|blocked_urls|context_scopes|conversation_origin|'
                            rb'conversation_template_id|current_node|default_model_slug|mapping)"')
-_LIKELY_CUT = re.compile(rb"\}\s*,\s*\{" + LIKELY_START.pattern)
+LIKELY_CUT = re.compile(rb"\}\s*,\s*\{" + LIKELY_START.pattern)
 _TAIL = 1 << 20
 
 
@@ -59,7 +60,7 @@ class StreamError(Exception):
         return self.message
 
 
-def _is_truncated(error: Exception) -> bool:
+def is_truncated(error: Exception) -> bool:
     return isinstance(error, msgspec.DecodeError) and "truncated" in str(error)
 
 
@@ -126,133 +127,34 @@ class Prefixed:
         return self._read(size)
 
 
-class ArrayReader:
-    """Yields Element or Broken for each element of the JSON array read from `read`."""
+class ArrayDecoder:
+    """Decodes JSON arrays of one element type; isolates broken elements so the rest are kept."""
 
-    def __init__(self, read: Callable[[int], bytes], item_type: Any,
-                 accept: Callable[[Any], bool] = lambda _: True, chunk: int = CHUNK,
-                 start_offset: int = 0) -> None:
-        """`start_offset`: where byte 0 of this stream sits in the file, for messages."""
-        self._start_offset = start_offset
-        self._read = read
-        self._decoder = msgspec.json.Decoder(list[item_type])
+    def __init__(self, item_type: Any, accept: Callable[[Any], bool] = lambda _: True) -> None:
+        self.decoder = msgspec.json.Decoder(list[item_type])
         self._accept = accept
-        self._chunk = chunk
-        self.bytes_read = 0
 
-    def __iter__(self) -> Iterator[Element | Broken]:
-        # `data` holds what was read and not yet consumed; `open_at` is the byte just before
-        # the next element (the array's `[`, or the `,` after the previous element). Each
-        # part is decoded in place: that byte is set to `[` and the one after the cut to `]`
-        # for the decode, then restored, so no part is ever copied.
-        data, open_at, eof = self._open()
-        base = self._start_offset  # file offset of data[0]
-        index = 0
-        want = self._chunk
-        while True:
-            while not eof and len(data) - open_at < want:
-                more = self._read(max(self._chunk, want - (len(data) - open_at)))
-                if not more:
-                    eof = True
-                else:
-                    self.bytes_read += len(more)
-                    data += more
-            if eof:
-                yield from self._last(data, open_at, base, index)
-                return
-            cut = self._decode_cut(data, open_at)
-            if cut is None:
-                want = (len(data) - open_at) * 2  # one element longer than the buffer
-                continue
-            close, comma, items = cut
-            first = base + data.find(b"{", open_at)
-            if items is None:  # corruption in this part: isolate it
-                results = list(self._isolate(bytes(data[open_at + 1:close + 1]),
-                                             base + open_at + 1, index))
-            else:
-                results = self._elements(items, first, index)
-            yield from results
-            index += len(results)
-            open_at = comma
-            if open_at > self._chunk:  # drop what was consumed (one memmove per chunk)
-                del data[:open_at]
-                base += open_at
-                open_at = 0
-            want = self._chunk
-
-    def _open(self) -> tuple[bytearray, int, bool]:
-        """Read up to the `[` that opens the array; return the data, its index, and EOF."""
-        head = self._read(self._chunk)
-        self.bytes_read += len(head)
-        skip = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-        stripped = head[skip:].lstrip()
-        offset = len(head) - len(stripped)
-        if not stripped.startswith(b"["):
-            raise StreamError("expected a JSON array of conversations", offset)
-        return bytearray(head), offset, not head
-
-    def _decode_in_place(self, data: bytearray, open_at: int, close: int) -> Any:
-        """Decode data[open_at..close] as an array; `_TRUNCATED`, or None when corrupt."""
-        saved_open, saved_close = data[open_at], data[close + 1]
-        data[open_at], data[close + 1] = 0x5B, 0x5D  # `[` and `]`
+    def framed(self, buffer: Any, base: int) -> list[Element | Broken]:
+        """Every element of `buffer`, which holds one whole array (`[` ... `]`, no more);
+        `base` is the file offset of its `[`. The buffer is only read, never copied unless
+        an element in it is broken."""
         try:
-            with memoryview(data) as view, view[open_at:close + 2] as part:
-                return self._decoder.decode(part)
-        except DECODE_ERRORS as error:
-            return _TRUNCATED if _is_truncated(error) else None
-        finally:
-            data[open_at], data[close + 1] = saved_open, saved_close
+            items = self.decoder.decode(buffer)
+        except DECODE_ERRORS:
+            return list(self.isolate(bytes(buffer[1:-1]), base + 1, 0))
+        first = _BRACE.search(buffer)
+        return self.elements(items, base + (first.start() if first else 0), 0)
 
-    def _decode_cut(self, data: bytearray, open_at: int) -> tuple[int, int, list[Any] | None] | None:
-        """Find a cut between two top-level elements and decode up to it.
-
-        Returns (`}` position, `,` position, items or None if that part is corrupt), or None
-        when no cut works (the buffer holds less than one element). Cuts followed by a key
-        that opens a conversation are found with one regular-expression pass over the last
-        MiB (then the whole buffer) and tried from the end; any other cut comes after.
-        """
-        tries = 0
-        tail = max(open_at, len(data) - _TAIL)
-        for low in ((tail, open_at) if tail > open_at else (open_at,)):
-            matches = [m.start() for m in _LIKELY_CUT.finditer(data, low)]
-            for close in reversed(matches[-_MAX_TRIES:]):
-                items = self._decode_in_place(data, open_at, close)
-                tries += 1
-                if items is not _TRUNCATED:
-                    return close, data.index(b",", close), items
-            if matches:
-                break
-        for close, comma, _brace in _cuts_from_end(data, open_at):
-            if tries >= 2 * _MAX_TRIES:
-                break
-            items = self._decode_in_place(data, open_at, close)
-            tries += 1
-            if items is not _TRUNCATED:
-                return close, comma, items
-        return None
-
-    def _last(self, data: bytearray, open_at: int, base: int, index: int) -> Iterator[Element | Broken]:
-        end = len(data.rstrip())
-        if end <= open_at or data[end - 1] != 0x5D:  # `]`
-            raise StreamError("the file ends before the array is closed (truncated?)", base + end)
-        if not data[open_at + 1:end - 1].strip():
-            return
-        items = self._decode_in_place(data, open_at, end - 2)
-        if items is None or items is _TRUNCATED:
-            yield from self._isolate(bytes(data[open_at + 1:end - 1]), base + open_at + 1, index)
-            return
-        yield from self._elements(items, base + data.find(b"{", open_at), index)
-
-    def _elements(self, items: list[Any], base: int, index: int) -> list[Element | Broken]:
+    def elements(self, items: list[Any], base: int, index: int) -> list[Element | Broken]:
         # Offsets of elements after the first are not known without a second pass; only
-        # broken elements need one, and _isolate gives them theirs.
+        # broken elements need one, and isolate gives them theirs.
         return [
             Element(index + i, base if i == 0 else -1, item) if self._accept(item)
             else Broken(index + i, base if i == 0 else -1, "not a conversation object")
             for i, item in enumerate(items)
         ]
 
-    def _isolate(self, data: bytes, base: int, index: int) -> Iterator[Element | Broken]:
+    def isolate(self, data: bytes, base: int, index: int) -> Iterator[Element | Broken]:
         """Decode `data` one element at a time; report broken ones, keep the rest.
 
         From each candidate start, the element is extended cut by cut while it decodes as
@@ -291,12 +193,12 @@ class ArrayReader:
         for k in range(first, len(cuts)):
             piece = b"[" + data[start:cuts[k] + 1] + b"]"
             try:
-                items = self._decoder.decode(piece)
+                items = self.decoder.decode(piece)
             except DECODE_ERRORS as error:
                 try:
                     raw = _RAW.decode(piece)  # syntax only: is this one complete element?
                 except DECODE_ERRORS as syntax:
-                    if _is_truncated(syntax):
+                    if is_truncated(syntax):
                         continue
                     return "bad", _error_text(syntax, base + start), k
                 if len(raw) != 1:
@@ -311,3 +213,119 @@ class ArrayReader:
     def _next_start(data: bytes, cut: int) -> int:
         position = data.find(b"{", cut + 1)
         return len(data) if position < 0 else position
+
+
+class ArrayReader:
+    """Yields Element or Broken for each element of the JSON array read from `read`."""
+
+    def __init__(self, read: Callable[[int], bytes], array: ArrayDecoder, chunk: int = CHUNK,
+                 start_offset: int = 0) -> None:
+        """`start_offset`: where byte 0 of this stream sits in the file, for messages."""
+        self._start_offset = start_offset
+        self._read = read
+        self._array = array
+        self._chunk = chunk
+        self.bytes_read = 0
+
+    def __iter__(self) -> Iterator[Element | Broken]:
+        # `data` holds what was read and not yet consumed; `open_at` is the byte just before
+        # the next element (the array's `[`, or the `,` after the previous element). Each
+        # part is decoded in place: that byte is set to `[` and the one after the cut to `]`
+        # for the decode, then restored, so no part is ever copied.
+        data, open_at, eof = self._open()
+        base = self._start_offset  # file offset of data[0]
+        index = 0
+        want = self._chunk
+        while True:
+            while not eof and len(data) - open_at < want:
+                more = self._read(max(self._chunk, want - (len(data) - open_at)))
+                if not more:
+                    eof = True
+                else:
+                    self.bytes_read += len(more)
+                    data += more
+            if eof:
+                yield from self._last(data, open_at, base, index)
+                return
+            cut = self._decode_cut(data, open_at)
+            if cut is None:
+                want = (len(data) - open_at) * 2  # one element longer than the buffer
+                continue
+            close, comma, items = cut
+            first = base + data.find(b"{", open_at)
+            if items is None:  # corruption in this part: isolate it
+                results = list(self._array.isolate(bytes(data[open_at + 1:close + 1]),
+                                             base + open_at + 1, index))
+            else:
+                results = self._array.elements(items, first, index)
+            yield from results
+            index += len(results)
+            open_at = comma
+            if open_at > self._chunk:  # drop what was consumed (one memmove per chunk)
+                del data[:open_at]
+                base += open_at
+                open_at = 0
+            want = self._chunk
+
+    def _open(self) -> tuple[bytearray, int, bool]:
+        """Read up to the `[` that opens the array; return the data, its index, and EOF."""
+        head = self._read(self._chunk)
+        self.bytes_read += len(head)
+        skip = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+        stripped = head[skip:].lstrip()
+        offset = len(head) - len(stripped)
+        if not stripped.startswith(b"["):
+            raise StreamError("expected a JSON array of conversations", offset)
+        return bytearray(head), offset, not head
+
+    def _decode_in_place(self, data: bytearray, open_at: int, close: int) -> Any:
+        """Decode data[open_at..close] as an array; `_TRUNCATED`, or None when corrupt."""
+        saved_open, saved_close = data[open_at], data[close + 1]
+        data[open_at], data[close + 1] = 0x5B, 0x5D  # `[` and `]`
+        try:
+            with memoryview(data) as view, view[open_at:close + 2] as part:
+                return self._array.decoder.decode(part)
+        except DECODE_ERRORS as error:
+            return _TRUNCATED if is_truncated(error) else None
+        finally:
+            data[open_at], data[close + 1] = saved_open, saved_close
+
+    def _decode_cut(self, data: bytearray, open_at: int) -> tuple[int, int, list[Any] | None] | None:
+        """Find a cut between two top-level elements and decode up to it.
+
+        Returns (`}` position, `,` position, items or None if that part is corrupt), or None
+        when no cut works (the buffer holds less than one element). Cuts followed by a key
+        that opens a conversation are found with one regular-expression pass over the last
+        MiB (then the whole buffer) and tried from the end; any other cut comes after.
+        """
+        tries = 0
+        tail = max(open_at, len(data) - _TAIL)
+        for low in ((tail, open_at) if tail > open_at else (open_at,)):
+            matches = [m.start() for m in LIKELY_CUT.finditer(data, low)]
+            for close in reversed(matches[-_MAX_TRIES:]):
+                items = self._decode_in_place(data, open_at, close)
+                tries += 1
+                if items is not _TRUNCATED:
+                    return close, data.index(b",", close), items
+            if matches:
+                break
+        for close, comma, _brace in _cuts_from_end(data, open_at):
+            if tries >= 2 * _MAX_TRIES:
+                break
+            items = self._decode_in_place(data, open_at, close)
+            tries += 1
+            if items is not _TRUNCATED:
+                return close, comma, items
+        return None
+
+    def _last(self, data: bytearray, open_at: int, base: int, index: int) -> Iterator[Element | Broken]:
+        end = len(data.rstrip())
+        if end <= open_at or data[end - 1] != 0x5D:  # `]`
+            raise StreamError("the file ends before the array is closed (truncated?)", base + end)
+        if not data[open_at + 1:end - 1].strip():
+            return
+        items = self._decode_in_place(data, open_at, end - 2)
+        if items is None or items is _TRUNCATED:
+            yield from self._array.isolate(bytes(data[open_at + 1:end - 1]), base + open_at + 1, index)
+            return
+        yield from self._array.elements(items, base + data.find(b"{", open_at), index)
