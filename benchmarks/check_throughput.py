@@ -9,8 +9,10 @@ nodes), then runs, each in its own process so peak RSS is its own:
   - raw read of the file in 8 MiB blocks (the floor),
   - stdlib `json.load` (the baseline the target is stated against),
   - `gptpriv check --json` (output to /dev/null),
-and for the largest size the same export as a ZIP: inflating its members vs `gptpriv check` on it.
+and for the largest size the same export as a ZIP: `gptpriv check` on it against only inflating
+its members, with the standard zipfile module and with zlib-ng (which gptpriv uses).
 Targets (issue 6): >= 400 MB/s, >= 10x json.load, peak RSS <= 100 MB, zip <= 1.5x inflate.
+Peak RSS is the largest of the gptpriv process and each of its workers.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -73,15 +77,61 @@ def write_export(path: Path, megabytes: int, rng: random.Random) -> int:
     return n
 
 
-def measure(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
+def tree_pss(pid: int) -> int:
+    """Proportional set size (kB) of a process and its descendants: shared pages (what the
+    workers inherit through fork) are counted once across the tree, not once per process."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/smaps_rollup") as rollup:
+                total += next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                pending += [int(child) for child in children.read().split()]
+        except (OSError, StopIteration):
+            continue  # it ended meanwhile
+    return total
+
+
+class Run(NamedTuple):
+    seconds: float
+    rss: float  # MB: the peak of the largest single process (its workers included)
+    pss: float  # MB: the peak of the whole process tree, sampled every 50 ms (Linux only)
+
+
+def measure(command: list[str], tree: bool = False) -> Run:
+    """Wall time and peak memory of one child process; with `tree`, also the peak PSS of its
+    process tree. Sampling reads the page tables: it would slow down a process of many GB."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak, done = [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], tree_pss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if tree and os.path.exists("/proc/self/smaps_rollup"):
+        sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
+    done.set()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(command)}: {proc.stderr.read().decode()[:500]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return Run(elapsed, usage.ru_maxrss / 1024, peak[0] / 1024 or float("nan"))
+
+
+def interleaved(commands: list[list[str] | None], repeat: int) -> list[Run]:
+    """The median run (by time) of each command, run in rounds: one run of each command per
+    round, so that a slow spell of a shared machine falls on all of them alike. None is
+    skipped; the last command (gptpriv) is sampled for its process tree's memory."""
+    nan = Run(float("nan"), float("nan"), float("nan"))
+    runs: list[list[Run]] = [[] for _ in commands]
+    for _ in range(repeat):
+        for k, command in enumerate(commands):
+            if command is not None:
+                runs[k].append(measure(command, tree=k == len(commands) - 1))
+    return [sorted(r, key=lambda run: run.seconds)[len(r) // 2] if r else nan for r in runs]
 
 
 def main() -> int:
@@ -89,6 +139,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000], help="MB")
     parser.add_argument("--dir", default=None)
     parser.add_argument("--no-json-load", action="store_true", help="skip the json.load baseline")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each command; the median is shown")
     args = parser.parse_args()
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="gptpriv-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -100,7 +151,7 @@ def main() -> int:
     json_load = [py, "-c", "import json,sys; json.load(open(sys.argv[1],'rb'))"]
 
     print(f"{'size MB':>8} {'convs':>7} {'raw read s':>10} {'json.load s':>11} {'RSS MB':>7} "
-          f"{'check s':>8} {'MB/s':>7} {'vs json':>8} {'RSS MB':>7}")
+          f"{'check s':>8} {'MB/s':>7} {'vs json':>8} {'RSS MB':>7} {'all PSS':>8}")
     rng = random.Random(7)
     last = None
     for size in args.sizes:
@@ -108,11 +159,12 @@ def main() -> int:
         count = write_export(path, size, rng)
         mb = path.stat().st_size / 1e6
         measure(raw_read + [str(path)])  # warm the page cache
-        raw, _ = measure(raw_read + [str(path)])
-        load, load_rss = (float("nan"), float("nan")) if args.no_json_load else measure(json_load + [str(path)])
-        check, check_rss = measure([gptpriv, "check", "--json", str(path)])
-        print(f"{mb:>8.0f} {count:>7} {raw:>10.2f} {load:>11.2f} {load_rss:>7.0f} {check:>8.2f} "
-              f"{mb / check:>7.0f} {load / check:>7.1f}x {check_rss:>7.0f}")
+        raw, load, check = interleaved([raw_read + [str(path)],
+                                        None if args.no_json_load else json_load + [str(path)],
+                                        [gptpriv, "check", "--json", str(path)]], args.repeat)
+        print(f"{mb:>8.0f} {count:>7} {raw.seconds:>10.2f} {load.seconds:>11.2f} {load.rss:>7.0f} "
+              f"{check.seconds:>8.2f} {mb / check.seconds:>7.0f} {load.seconds / check.seconds:>7.1f}x "
+              f"{check.rss:>7.0f} {check.pss:>8.0f}")
         last = path
 
     assert last is not None
@@ -121,10 +173,16 @@ def main() -> int:
         z.write(last, "conversations.json")
     inflate = [py, "-c", "import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1])\n"
                "for n in z.namelist():\n f=z.open(n)\n while f.read(8<<20): pass"]
-    inflate_s, _ = measure(inflate + [str(archive)])
-    zip_s, zip_rss = measure([gptpriv, "check", "--json", str(archive)])
-    print(f"zip ({archive.stat().st_size / 1e6:.0f} MB compressed): inflate only {inflate_s:.2f} s, "
-          f"gptpriv check {zip_s:.2f} s = {zip_s / inflate_s:.2f}x inflate, peak RSS {zip_rss:.0f} MB")
+    inflate_ng = [py, "-c", "import sys,zipfile\nfrom pathlib import Path\n"
+                  "from gptpriv.export.sources import ZipMember\nz=zipfile.ZipFile(sys.argv[1])\n"
+                  "for i in z.infolist():\n f=ZipMember(Path(sys.argv[1]),i)\n while f.read(8<<20): pass"]
+    inflated, inflated_ng, zipped = interleaved([inflate + [str(archive)], inflate_ng + [str(archive)],
+                                                 [gptpriv, "check", "--json", str(archive)]], args.repeat)
+    inflate_s, inflate_ng_s = inflated.seconds, inflated_ng.seconds
+    print(f"zip ({archive.stat().st_size / 1e6:.0f} MB compressed): gptpriv check {zipped.seconds:.2f} s, "
+          f"peak RSS {zipped.rss:.0f} MB, all PSS {zipped.pss:.0f} MB;\n"
+          f"  inflate only with zipfile {inflate_s:.2f} s: {zipped.seconds / inflate_s:.2f}x; "
+          f"with zlib-ng {inflate_ng_s:.2f} s: {zipped.seconds / inflate_ng_s:.2f}x")
     if not args.dir:
         shutil.rmtree(workdir)
     return 0

@@ -24,7 +24,9 @@ import threading
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, Optional
+
+import msgspec
 
 from gptpriv.export.facts import CONVERSATIONS, Facts, FeedbackIndex, facts_from, shifted
 from gptpriv.export.stream import DECODE_ERRORS, LIKELY_CUT, Broken, StreamError, is_truncated
@@ -58,7 +60,7 @@ def worth_it(size: int | None) -> bool:
 
 # -- boundaries between conversations ------------------------------------------------------
 
-def boundary(buffer: bytes | bytearray, start: int = 0, end: int | None = None,
+def boundary(buffer: bytearray | memoryview, start: int = 0, end: int | None = None,
              tries: int = 4) -> tuple[tuple[int, int] | None, int]:
     """(comma, brace) of the first verified top-level boundary in buffer[start:end], or None;
     and where to search again once more has been read after the buffer.
@@ -70,8 +72,7 @@ def boundary(buffer: bytes | bytearray, start: int = 0, end: int | None = None,
     """
     end = len(buffer) if end is None else end
     for found in LIKELY_CUT.finditer(buffer, start, end):
-        comma = buffer.index(b",", found.start())
-        brace = buffer.index(b"{", comma)
+        comma, brace = found.start("comma"), found.start("brace")
         starts = _starts_conversation(buffer, brace, end)
         if starts:
             return (comma, brace), brace
@@ -83,19 +84,39 @@ def boundary(buffer: bytes | bytearray, start: int = 0, end: int | None = None,
     return None, max(start, end - 64)  # a candidate may be cut off at the end
 
 
-def _starts_conversation(buffer: bytes | bytearray, brace: int, end: int) -> bool | None:
+class _Anything(msgspec.Struct):
+    """Any JSON object, skipped over."""
+
+
+class _Opening(msgspec.Struct):
+    mapping: Optional[dict[str, _Anything]] = None
+
+
+# Verifying a boundary needs the syntax of a conversation and its `mapping`, not its facts:
+# skipping the rest is faster than decoding it.
+_OPENINGS = msgspec.json.Decoder(list[_Opening])
+
+
+def _starts_conversation(buffer: bytearray | memoryview, brace: int, end: int) -> bool | None:
     """Whether one whole conversation starts at `brace`; None when the buffer ends first.
 
     It is decoded up to each following candidate in turn: up to one inside it, it is cut
-    short ("truncated"); up to its real end, it decodes.
+    short ("truncated"); up to its real end, it decodes. Each try is decoded in place, the
+    bytes around it set to `[` and `]` and then put back, as ArrayReader does.
     """
     for after in islice(LIKELY_CUT.finditer(buffer, brace + 1, end), 8):
+        close = after.start()
+        saved = buffer[brace - 1], buffer[close + 1]
+        buffer[brace - 1], buffer[close + 1] = 0x5B, 0x5D  # `[` and `]`
         try:
-            items = CONVERSATIONS.decoder.decode(b"[" + buffer[brace:after.start() + 1] + b"]")
+            with memoryview(buffer) as view, view[brace - 1:close + 2] as piece:
+                items = _OPENINGS.decode(piece)
         except DECODE_ERRORS as error:
             if is_truncated(error):
                 continue
             return False
+        finally:
+            buffer[brace - 1], buffer[close + 1] = saved
         return len(items) == 1 and items[0].mapping is not None
     return None
 
@@ -201,7 +222,7 @@ def _boundary_after(handle: IO[bytes], at: int, closing: int) -> tuple[int, int]
     window = _WINDOW
     while at < closing:
         handle.seek(at)
-        data = handle.read(min(window, closing - at))
+        data = bytearray(handle.read(min(window, closing - at)))
         cut, _ = boundary(data)
         if cut is not None:
             return at + cut[0], at + cut[1]
@@ -247,24 +268,15 @@ class _Slots:
         self.free = threading.Semaphore(count)
         self.stopped = threading.Event()
 
-    def place(self, number: int, content: bytearray, length: int, base: int) -> _Unit | None:
-        """Copy content[:length] in as unit `number`; None when the reading was stopped.
-
-        A unit too long for a slot (one huge conversation) is sent as bytes, but still
-        takes its turn, so that slots are freed in the order they were taken.
-        """
+    def take(self, number: int) -> memoryview | None:
+        """The slot for unit `number`, once it is free; None when the reading was stopped."""
         while not self.free.acquire(timeout=0.1):
             if self.stopped.is_set():
                 return None
         if self.stopped.is_set():
             return None
-        if length + 2 > self.size:
-            return _Unit(base, length, data=b"[" + content[:length] + b"]")
         at = (number % self.count) * self.size
-        self.memory[at] = 0x5B  # `[`
-        self.memory[at + 1:at + 1 + length] = memoryview(content)[:length]
-        self.memory[at + 1 + length] = 0x5D  # `]`
-        return _Unit(base, length, slot=number % self.count)
+        return memoryview(self.memory)[at:at + self.size]
 
     def stop(self) -> None:
         self.stopped.set()
@@ -272,46 +284,59 @@ class _Slots:
 
 
 def _stream_units(read: Callable[[int], bytes], slots: _Slots) -> Iterator[_Unit]:
-    """Units of a stream, placed in shared slots as it is inflated (in the pool's task thread)."""
-    # pending[:fill] is content not yet handed out; pending[0] is at file offset `base`. It is
-    # allocated once (growing only for a huge conversation) and written in place: appending
-    # to a bytearray that is also cut from the front copies it over and over.
-    pending, fill = bytearray(UNIT + 2 * _BLOCK), 0
-    base = number = look_from = 0
-    want, opened = _BLOCK, False
-    while True:
-        block = read(want)
-        if not opened:  # the caller saw the `[` in the first block: start after it
-            base = block.index(b"[") + 1
-            block, opened = block[base:], True
-        if block:
-            if fill + len(block) > len(pending):
-                pending.extend(bytes(max(fill + len(block) - len(pending), len(pending))))
-            pending[fill:fill + len(block)] = block
+    """Units of a stream, inflated straight into shared slots (in the pool's task thread).
+
+    Each unit is written as `[` content `]` into its slot: the first boundary after about
+    UNIT bytes is found there, its comma becomes the `]`, and what follows is carried to the
+    next slot. A unit that outgrows its slot (one huge conversation) goes on in memory of
+    its own and is sent as bytes; it still takes its turn, so slots are freed in order.
+    """
+    block = read(_BLOCK)
+    origin = block.index(b"[")  # file offset of the byte before the content (the caller saw it)
+    carry, number, eof = block[origin + 1:], 0, False
+    while not eof:
+        slot = slots.take(number)
+        if slot is None:
+            return
+        buffer: memoryview | bytearray = slot
+        fill = 1 + len(carry)
+        if fill + 1 > len(buffer):
+            buffer = bytearray(fill + 1)
+        buffer[0] = 0x5B  # `[`
+        buffer[1:fill] = carry
+        want, look_from = _BLOCK, 1
+        while True:
+            block = read(want)
+            if not block:
+                eof = True
+                content = bytes(buffer[1:fill]).rstrip()
+                if not content.endswith(b"]"):
+                    raise StreamError(_TRUNCATED_END, origin + 1 + len(content))
+                comma = brace = len(content)  # the array's own `]` closes the last unit
+                break
+            if fill + len(block) + 1 > len(buffer):
+                if isinstance(buffer, memoryview):
+                    buffer = bytearray(buffer[:fill])
+                buffer[fill:] = block
+            else:
+                buffer[fill:fill + len(block)] = block
             fill += len(block)
             if fill < UNIT:
                 continue
-            cut, look_from = boundary(pending, max(look_from, UNIT - _BLOCK), fill)
-            if cut is None:
-                want = min(want * 2, _MAX_WINDOW)  # long conversations: read more before looking again
-                continue
-            comma, brace = cut
-            want, look_from = _BLOCK, 0
+            cut, look_from = boundary(buffer, max(look_from, UNIT - _BLOCK), fill)
+            if cut is not None:
+                comma, brace = cut
+                break
+            want = min(want * 2, _MAX_WINDOW)  # long conversations: read more before looking again
+        buffer[comma] = 0x5D  # `]`
+        if isinstance(buffer, memoryview):
+            yield _Unit(origin, comma - 1, slot=number % slots.count)
         else:
-            stripped = len(pending[:fill].rstrip())
-            if not stripped or pending[stripped - 1] != 0x5D:
-                raise StreamError(_TRUNCATED_END, base + stripped)
-            comma = brace = stripped - 1
-        unit = slots.place(number, pending, comma, base - 1)
-        if unit is None:
-            return
-        yield unit
+            yield _Unit(origin, comma - 1, data=bytes(buffer[:comma + 1]))
+        carry = bytes(buffer[brace:fill])
+        origin += brace - 1
         number += 1
-        if not block:
-            return
-        pending[:fill - brace] = pending[brace:fill]  # the next unit's start, to the front
-        fill -= brace
-        base += brace
+        slot.release()
 
 
 def read_stream(read: Callable[[int], bytes], feedback: FeedbackIndex,

@@ -33,7 +33,7 @@ _TRUNCATED = object()
 LIKELY_START = re.compile(rb'\s*"(title|id|conversation_id|create_time|async_status|'
                            rb'atlas_mode_enabled|blocked_urls|context_scopes|conversation_origin|'
                            rb'conversation_template_id|current_node|default_model_slug|mapping)"')
-LIKELY_CUT = re.compile(rb"\}\s*,\s*\{" + LIKELY_START.pattern)
+LIKELY_CUT = re.compile(rb"\}\s*(?P<comma>,)\s*(?P<brace>\{)" + LIKELY_START.pattern)
 _TAIL = 1 << 20
 
 
