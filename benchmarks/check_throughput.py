@@ -121,17 +121,36 @@ def measure(command: list[str], tree: bool = False) -> Run:
     return Run(elapsed, usage.ru_maxrss / 1024, peak[0] / 1024 or float("nan"))
 
 
-def interleaved(commands: list[list[str] | None], repeat: int) -> list[Run]:
-    """The median run (by time) of each command, run in rounds: one run of each command per
-    round, so that a slow spell of a shared machine falls on all of them alike. None is
-    skipped; the last command (gptpriv) is sampled for its process tree's memory."""
-    nan = Run(float("nan"), float("nan"), float("nan"))
+NAN = Run(float("nan"), float("nan"), float("nan"))
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2] if values else float("nan")
+
+
+def interleaved(commands: list[list[str] | None], repeat: int) -> list[list[Run]]:
+    """Runs of each command in rounds, one run of each per round, so that a slow spell of a
+    shared machine falls on all of them alike. None is skipped; the last command (gptpriv)
+    is sampled for its process tree's memory."""
     runs: list[list[Run]] = [[] for _ in commands]
     for _ in range(repeat):
         for k, command in enumerate(commands):
             if command is not None:
                 runs[k].append(measure(command, tree=k == len(commands) - 1))
-    return [sorted(r, key=lambda run: run.seconds)[len(r) // 2] if r else nan for r in runs]
+    return runs
+
+
+def typical(runs: list[Run]) -> Run:
+    """The median run by time."""
+    return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2] if runs else NAN
+
+
+def ratios(slower: list[Run], faster: list[Run]) -> str:
+    """Round by round `slower / faster`: the median, and the range when there are several."""
+    each = sorted(s.seconds / f.seconds for s, f in zip(slower, faster))
+    if not each:
+        return "nan"
+    return f"{median(each):.1f}x" + (f" ({each[0]:.1f}-{each[-1]:.1f})" if len(each) > 1 else "")
 
 
 def main() -> int:
@@ -150,21 +169,23 @@ def main() -> int:
     raw_read = [py, "-c", "import sys\nf=open(sys.argv[1],'rb')\nwhile f.read(8<<20): pass", ]
     json_load = [py, "-c", "import json,sys; json.load(open(sys.argv[1],'rb'))"]
 
-    print(f"{'size MB':>8} {'convs':>7} {'raw read s':>10} {'json.load s':>11} {'RSS MB':>7} "
-          f"{'check s':>8} {'MB/s':>7} {'vs json':>8} {'RSS MB':>7} {'all PSS':>8}")
+    print(f"{'size MB':>8} {'convs':>6} {'raw read s':>10} {'json.load s':>11} {'RSS MB':>7} "
+          f"{'check s':>8} {'MB/s':>6} {'RSS MB':>7} {'all PSS':>8}  vs json.load, per round")
     rng = random.Random(7)
     last = None
     for size in args.sizes:
         path = workdir / f"conversations-{size}mb.json"
         count = write_export(path, size, rng)
+        os.sync()  # written-back pages would otherwise be flushed while we measure
         mb = path.stat().st_size / 1e6
         measure(raw_read + [str(path)])  # warm the page cache
-        raw, load, check = interleaved([raw_read + [str(path)],
-                                        None if args.no_json_load else json_load + [str(path)],
-                                        [gptpriv, "check", "--json", str(path)]], args.repeat)
-        print(f"{mb:>8.0f} {count:>7} {raw.seconds:>10.2f} {load.seconds:>11.2f} {load.rss:>7.0f} "
-              f"{check.seconds:>8.2f} {mb / check.seconds:>7.0f} {load.seconds / check.seconds:>7.1f}x "
-              f"{check.rss:>7.0f} {check.pss:>8.0f}")
+        raws, loads, checks = interleaved([raw_read + [str(path)],
+                                           None if args.no_json_load else json_load + [str(path)],
+                                           [gptpriv, "check", "--json", str(path)]], args.repeat)
+        raw, load, check = typical(raws), typical(loads), typical(checks)
+        print(f"{mb:>8.0f} {count:>6} {raw.seconds:>10.2f} {load.seconds:>11.2f} {load.rss:>7.0f} "
+              f"{check.seconds:>8.2f} {mb / check.seconds:>6.0f} {check.rss:>7.0f} {check.pss:>8.0f}  "
+              f"{ratios(loads, checks)}")
         last = path
 
     assert last is not None
@@ -176,13 +197,16 @@ def main() -> int:
     inflate_ng = [py, "-c", "import sys,zipfile\nfrom pathlib import Path\n"
                   "from gptpriv.export.sources import ZipMember\nz=zipfile.ZipFile(sys.argv[1])\n"
                   "for i in z.infolist():\n f=ZipMember(Path(sys.argv[1]),i)\n while f.read(8<<20): pass"]
+    os.sync()
     inflated, inflated_ng, zipped = interleaved([inflate + [str(archive)], inflate_ng + [str(archive)],
                                                  [gptpriv, "check", "--json", str(archive)]], args.repeat)
-    inflate_s, inflate_ng_s = inflated.seconds, inflated_ng.seconds
-    print(f"zip ({archive.stat().st_size / 1e6:.0f} MB compressed): gptpriv check {zipped.seconds:.2f} s, "
-          f"peak RSS {zipped.rss:.0f} MB, all PSS {zipped.pss:.0f} MB;\n"
-          f"  inflate only with zipfile {inflate_s:.2f} s: {zipped.seconds / inflate_s:.2f}x; "
-          f"with zlib-ng {inflate_ng_s:.2f} s: {zipped.seconds / inflate_ng_s:.2f}x")
+    check = typical(zipped)
+    print(f"zip ({archive.stat().st_size / 1e6:.0f} MB compressed): gptpriv check {check.seconds:.2f} s, "
+          f"peak RSS {check.rss:.0f} MB, all PSS {check.pss:.0f} MB; per round, check is\n"
+          f"  {ratios(zipped, inflated)} the time of only inflating with zipfile "
+          f"({typical(inflated).seconds:.2f} s),\n"
+          f"  {ratios(zipped, inflated_ng)} the time of only inflating with zlib-ng, as gptpriv does "
+          f"({typical(inflated_ng).seconds:.2f} s)")
     if not args.dir:
         shutil.rmtree(workdir)
     return 0

@@ -400,7 +400,7 @@ def small_units(monkeypatch):
     """Units of a few conversations, so that a small file is read in many of them."""
     from gptpriv.export import parallel
 
-    for name, value in (("UNIT", 8000), ("_BLOCK", 2500), ("_WINDOW", 1024), ("_SLOTS", 2)):
+    for name, value in (("UNIT", 8000), ("_BLOCK", 2500), ("_WINDOW", 1024)):
         monkeypatch.setattr(parallel, name, value)
 
     def use(processes: bool) -> None:

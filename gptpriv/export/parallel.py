@@ -32,13 +32,12 @@ from gptpriv.export.facts import CONVERSATIONS, Facts, FeedbackIndex, facts_from
 from gptpriv.export.stream import DECODE_ERRORS, LIKELY_CUT, Broken, StreamError, is_truncated
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
-# Bytes of JSON per unit of work: about 15 ms of decoding, so a run ends with the cores
+# Bytes of JSON per unit of work: about 20 ms of decoding, so a run ends with the cores
 # evenly loaded, and a unit's decoded objects stay a few MB.
-UNIT = 6 * 1024 * 1024
+UNIT = 8 * 1024 * 1024
 _BLOCK = 1024 * 1024  # what the ZIP thread inflates at a time
 _WINDOW = 1024 * 1024  # where a plain file is searched for a boundary; grows when needed
 _MAX_WINDOW = 32 * 1024 * 1024
-_SLOTS = 4  # units in flight from a ZIP member: one per worker being decoded, and the next
 _TRUNCATED_END = "the file ends before the array is closed (truncated?)"
 
 Items = list[Facts | Broken]
@@ -213,7 +212,9 @@ def plan_file(path: Path, size: int) -> FilePlan | None:
         if not stripped.endswith(b"]"):
             raise StreamError(_TRUNCATED_END, end)
         opening = head.index(b"[")
-        first = _boundary_after(handle, opening + UNIT, end - 1)
+        # Not found near the start: the file is shaped unlike any export seen (no key that
+        # opens a conversation comes first), and looking further would read all of it.
+        first = _boundary_after(handle, opening + UNIT, min(end - 1, opening + UNIT + 2 * _MAX_WINDOW))
     return FilePlan(path, opening, end - 1, first) if first else None
 
 
@@ -342,7 +343,8 @@ def _stream_units(read: Callable[[int], bytes], slots: _Slots) -> Iterator[_Unit
 def read_stream(read: Callable[[int], bytes], feedback: FeedbackIndex,
                 advance: Callable[[int], None]) -> Iterator[Facts | Broken]:
     """Facts (and broken conversations) of a stream that opens with `[`, in order."""
-    slots = _Slots(_SLOTS, UNIT + 2 * _BLOCK + 2)
+    # A slot per worker, and one being inflated into.
+    slots = _Slots(workers() + 1, UNIT + 2 * _BLOCK + 2)
     pool = _pool(feedback, shared=slots.memory, slot_size=slots.size)
     try:
         yield from _in_order(pool, _stream_units(read, slots), advance, done=slots.free.release)
