@@ -147,6 +147,17 @@ def test_zip_folder_shards_object_stdin_agree(run, tmp_path: Path, export_convs)
     assert ids(doc) == expected + ["c-gpt"] and len(doc["exports"]) == 2
 
 
+def test_a_wrongly_typed_single_object_is_skipped_with_the_array_wording(run, tmp_path: Path,
+                                                                         export_convs) -> None:
+    single = tmp_path / "one.json"
+    single.write_text(dumps({**export_convs[1], "create_time": True}))
+    in_array = tmp_path / "conversations.json"
+    in_array.write_text(dumps([{**export_convs[1], "create_time": True}]))
+    errors = [run("check", str(p), "--json").json()["summary"]["errors"] for p in (single, in_array)]
+    assert errors[0][0]["message"] == errors[1][0]["message"]
+    assert errors[0][0]["message"].startswith("expected `float | str | null`")
+
+
 def test_json_contract_and_account_from_user_json(run, tmp_path: Path, export_convs) -> None:
     run("account", "add", "other", "--plan", "free")
     run("account", "add", "me", "--plan", "plus", "--email", "Me@Example.com")

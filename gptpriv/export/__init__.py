@@ -21,7 +21,8 @@ import msgspec
 from gptpriv.export import parallel, schema
 from gptpriv.export.facts import FeedbackIndex, Facts, conversation_reader, extract, facts_from
 from gptpriv.export.sources import ExportError, Part, find_parts, read_small
-from gptpriv.export.stream import DECODE_ERRORS, ArrayReader, Broken, Prefixed, StreamError, _error_text
+from gptpriv.export.stream import (DECODE_ERRORS, ArrayReader, Broken, Prefixed, StreamError,
+                                   _error_text, element_error)
 
 __all__ = ["ExportError", "ExportReader", "Facts", "Skipped"]
 
@@ -138,5 +139,5 @@ class ExportReader:
         try:
             conv = msgspec.json.decode(data, type=schema.Conversation)
         except DECODE_ERRORS as error:
-            return Skipped(part.label, index, 0, None, str(error))
+            return Skipped(part.label, index, 0, None, element_error(error, 1))
         return extract(conv, index, 0, self.feedback)

@@ -22,6 +22,7 @@ _MAX_TRIES = 6
 CUT = re.compile(rb"\}\s*,\s*\{")
 _BYTE = re.compile(r"\(byte (\d+)\)")
 _BRACE = re.compile(rb"\{")
+_IN_ARRAY = re.compile(r"`\$\[0\]")
 _RAW = msgspec.json.Decoder(list[msgspec.Raw])
 # msgspec reports most problems as DecodeError, but nesting deeper than the interpreter's
 # recursion limit as RecursionError and bad UTF-8 inside a string as UnicodeDecodeError.
@@ -75,6 +76,12 @@ def _error_text(error: Exception, base: int) -> str:
     if found:
         text = _BYTE.sub(f"(byte {base + int(found.group(1)) - 1})", text)
     return lower_first(text)
+
+
+def element_error(error: Exception, base: int) -> str:
+    """The message for one conversation, decoded alone: its path starts at the conversation
+    (`$.mapping...`), not at the array it was put in to be decoded (`$[0].mapping...`)."""
+    return _IN_ARRAY.sub("`$", _error_text(error, base))
 
 
 def lower_first(text: str) -> str:
@@ -203,7 +210,7 @@ class ArrayDecoder:
                     return "bad", _error_text(syntax, base + start), k
                 if len(raw) != 1:
                     return "bad", "not a conversation object", k
-                return "wrong", _error_text(error, base + start), k
+                return "wrong", element_error(error, base + start), k
             if len(items) == 1 and self._accept(items[0]):
                 return "ok", items[0], k
             return ("wrong" if len(items) == 1 else "bad"), "not a conversation object", k
