@@ -29,7 +29,8 @@ from typing import IO, Any, NamedTuple, Optional
 import msgspec
 
 from gptpriv.export.facts import CONVERSATIONS, Facts, FeedbackIndex, facts_from, shifted
-from gptpriv.export.stream import DECODE_ERRORS, LIKELY_CUT, Broken, StreamError, is_truncated
+from gptpriv.export.stream import (DECODE_ERRORS, LIKELY_CUT, TRUNCATED_END, Broken, StreamError,
+                                   decode_in_place, is_truncated)
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 # Bytes of JSON per unit of work: about 20 ms of decoding, so a run ends with the cores
@@ -38,7 +39,6 @@ UNIT = 8 * 1024 * 1024
 _BLOCK = 1024 * 1024  # what the ZIP thread inflates at a time
 _WINDOW = 1024 * 1024  # where a plain file is searched for a boundary; grows when needed
 _MAX_WINDOW = 32 * 1024 * 1024
-_TRUNCATED_END = "the file ends before the array is closed (truncated?)"
 
 Items = list[Facts | Broken]
 
@@ -100,22 +100,15 @@ def _starts_conversation(buffer: bytearray | memoryview, brace: int, end: int) -
     """Whether one whole conversation starts at `brace`; None when the buffer ends first.
 
     It is decoded up to each following candidate in turn: up to one inside it, it is cut
-    short ("truncated"); up to its real end, it decodes. Each try is decoded in place, the
-    bytes around it set to `[` and `]` and then put back, as ArrayReader does.
+    short ("truncated"); up to its real end, it decodes. Each try is decoded in place.
     """
     for after in islice(LIKELY_CUT.finditer(buffer, brace + 1, end), 8):
-        close = after.start()
-        saved = buffer[brace - 1], buffer[close + 1]
-        buffer[brace - 1], buffer[close + 1] = 0x5B, 0x5D  # `[` and `]`
         try:
-            with memoryview(buffer) as view, view[brace - 1:close + 2] as piece:
-                items = _OPENINGS.decode(piece)
+            items = decode_in_place(_OPENINGS, buffer, brace - 1, after.start())
         except DECODE_ERRORS as error:
             if is_truncated(error):
                 continue
             return False
-        finally:
-            buffer[brace - 1], buffer[close + 1] = saved
         return len(items) == 1 and items[0].mapping is not None
     return None
 
@@ -210,7 +203,7 @@ def plan_file(path: Path, size: int) -> FilePlan | None:
         stripped = tail.rstrip()
         end = size - (len(tail) - len(stripped))
         if not stripped.endswith(b"]"):
-            raise StreamError(_TRUNCATED_END, end)
+            raise StreamError(TRUNCATED_END, end)
         opening = head.index(b"[")
         # Not found near the start: the file is shaped unlike any export seen (no key that
         # opens a conversation comes first), and looking further would read all of it.
@@ -312,7 +305,7 @@ def _stream_units(read: Callable[[int], bytes], slots: _Slots) -> Iterator[_Unit
                 eof = True
                 content = bytes(buffer[1:fill]).rstrip()
                 if not content.endswith(b"]"):
-                    raise StreamError(_TRUNCATED_END, origin + 1 + len(content))
+                    raise StreamError(TRUNCATED_END, origin + 1 + len(content))
                 comma = brace = len(content)  # the array's own `]` closes the last unit
                 break
             if fill + len(block) + 1 > len(buffer):

@@ -121,6 +121,22 @@ def _cuts_from_end(buffer: bytearray, low: int) -> Iterator[tuple[int, int, int]
         yield close, buffer.index(b",", close), match.end() - 1
 
 
+TRUNCATED_END = "the file ends before the array is closed (truncated?)"
+
+
+def decode_in_place(decoder: Any, buffer: bytearray | memoryview, open_at: int, close: int) -> Any:
+    """Decode buffer[open_at..close] as an array, without copying it: the byte at `open_at`
+    and the one after `close` are set to `[` and `]` for the decode, then put back. Raises
+    what the decoder raises."""
+    saved = buffer[open_at], buffer[close + 1]
+    buffer[open_at], buffer[close + 1] = 0x5B, 0x5D  # `[` and `]`
+    try:
+        with memoryview(buffer) as view, view[open_at:close + 2] as part:
+            return decoder.decode(part)
+    finally:
+        buffer[open_at], buffer[close + 1] = saved
+
+
 class Prefixed:
     """A stream with bytes already read put back in front of it."""
 
@@ -141,16 +157,16 @@ class ArrayDecoder:
         self.decoder = msgspec.json.Decoder(list[item_type])
         self._accept = accept
 
-    def framed(self, buffer: Any, base: int) -> list[Element | Broken]:
+    def framed(self, buffer: Any, base: int, index: int = 0) -> list[Element | Broken]:
         """Every element of `buffer`, which holds one whole array (`[` ... `]`, no more);
-        `base` is the file offset of its `[`. The buffer is only read, never copied unless
-        an element in it is broken."""
+        `base` is the file offset of its `[`, `index` the number of its first element. The
+        buffer is only read, never copied unless an element in it is broken."""
         try:
             items = self.decoder.decode(buffer)
         except DECODE_ERRORS:
-            return list(self.isolate(bytes(buffer[1:-1]), base + 1, 0))
+            return list(self.isolate(bytes(buffer[1:-1]), base + 1, index))
         first = _BRACE.search(buffer)
-        return self.elements(items, base + (first.start() if first else 0), 0)
+        return self.elements(items, base + (first.start() if first else 0), index)
 
     def elements(self, items: list[Any], base: int, index: int) -> list[Element | Broken]:
         # Offsets of elements after the first are not known without a second pass; only
@@ -287,15 +303,10 @@ class ArrayReader:
 
     def _decode_in_place(self, data: bytearray, open_at: int, close: int) -> Any:
         """Decode data[open_at..close] as an array; `_TRUNCATED`, or None when corrupt."""
-        saved_open, saved_close = data[open_at], data[close + 1]
-        data[open_at], data[close + 1] = 0x5B, 0x5D  # `[` and `]`
         try:
-            with memoryview(data) as view, view[open_at:close + 2] as part:
-                return self._array.decoder.decode(part)
+            return decode_in_place(self._array.decoder, data, open_at, close)
         except DECODE_ERRORS as error:
             return _TRUNCATED if is_truncated(error) else None
-        finally:
-            data[open_at], data[close + 1] = saved_open, saved_close
 
     def _decode_cut(self, data: bytearray, open_at: int) -> tuple[int, int, list[Any] | None] | None:
         """Find a cut between two top-level elements and decode up to it.
@@ -328,11 +339,10 @@ class ArrayReader:
     def _last(self, data: bytearray, open_at: int, base: int, index: int) -> Iterator[Element | Broken]:
         end = len(data.rstrip())
         if end <= open_at or data[end - 1] != 0x5D:  # `]`
-            raise StreamError("the file ends before the array is closed (truncated?)", base + end)
+            raise StreamError(TRUNCATED_END, base + end)
         if not data[open_at + 1:end - 1].strip():
             return
-        items = self._decode_in_place(data, open_at, end - 2)
-        if items is None or items is _TRUNCATED:
-            yield from self._array.isolate(bytes(data[open_at + 1:end - 1]), base + open_at + 1, index)
-            return
-        yield from self._array.elements(items, base + data.find(b"{", open_at), index)
+        data[open_at] = 0x5B  # `[`: from here to the array's own `]` is one whole array
+        with memoryview(data) as view, view[open_at:end] as part:
+            results = self._array.framed(part, base + open_at, index)
+        yield from results
