@@ -11,6 +11,7 @@ nodes), then runs, each in its own process so peak RSS is its own:
   - `gptpriv check --json` (output to /dev/null),
 and for the largest size the same export as a ZIP: `gptpriv check` on it against only inflating
 its members, with the standard zipfile module and with zlib-ng (which gptpriv uses).
+`--text` picks the message text: English-like (as in the real samples) or escape-heavy.
 Targets (issue 6): >= 400 MB/s, >= 10x json.load, peak RSS <= 100 MB, zip <= 1.5x inflate.
 Peak RSS is the largest of the gptpriv process and each of its workers.
 """
@@ -35,36 +36,51 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from export_builder import ConversationBuilder, dumps  # noqa: E402
 
-WORDS = ["privacy", "naïve", "café", "данные", "数据", "emoji 🎉", "quote \"x\"", "tab\tsep",
-         "back\\slash", "line\nbreak", "}, {", "[1, 2]", "ok"]
+# Message text, written as real exports write it (non-ASCII as \u escapes). Escapes cost every
+# JSON reader: skipping a string with many of them is several times slower than a plain one.
+ENGLISH = ("the of and to a in is that for it as with was on be by this are or an from at which "
+           "privacy training data settings model conversation account export you your can will "
+           "should would about more use when there their not also have has one").split()
+TEXTS = {
+    # English prose with markdown, code, quotes and some non-ASCII: about 1.4% of the file's
+    # bytes are backslashes, as in the real samples in ../shared/fixtures/real-exports (0-1.5%).
+    "realistic": ENGLISH * 4 + ["line\nbreak", "list:\n- item", "\n\n**Note**", "\"quoted\"",
+                                "don’t", "—", "café", "данные", "C:\\Users", "}, {", "[1, 2]",
+                                "```python\nprint(x)\n```", "emoji 🎉"],
+    # Mixed-language text in which most words need an escape: about 11% backslashes, as in an
+    # export of mostly non-Latin conversations. The worst case for skipping message text.
+    "heavy": ["privacy", "naïve", "café", "данные", "数据", "emoji 🎉", "quote \"x\"", "tab\tsep",
+              "back\\slash", "line\nbreak", "}, {", "[1, 2]", "ok"],
+}
 GPTS = [f"g-{i:032x}" for i in range(1, 6)]
 
 
-def text(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+def text(rng: random.Random, words: list[str], n: int) -> str:
+    return " ".join(rng.choice(words) for _ in range(n))
 
 
-def templates(rng: random.Random, count: int = 150) -> list[str]:
+def templates(rng: random.Random, words: list[str], count: int = 150) -> list[str]:
     """Distinct conversations, serialised, with `@@ID@@` where the id goes."""
     out = []
     for i in range(count):
         gizmo = rng.choice(GPTS) if i % 3 == 0 else None
-        c = ConversationBuilder("@@ID@@", text(rng, 4), 1.69e9 + i * 3600, gizmo_id=gizmo,
+        c = ConversationBuilder("@@ID@@", text(rng, words, 4), 1.69e9 + i * 3600, gizmo_id=gizmo,
                                 gizmo_type="gpt" if gizmo else None)
         for _ in range(rng.randint(4, 40)):
-            c.turn(text(rng, rng.randint(20, 400)), text(rng, rng.randint(50, 900)), gizmo_id=gizmo)
+            c.turn(text(rng, words, rng.randint(20, 400)), text(rng, words, rng.randint(50, 900)),
+                   gizmo_id=gizmo)
             if rng.random() < 0.15:
-                c.tool("python", text(rng, 30), text(rng, 60))
+                c.tool("python", text(rng, words, 30), text(rng, words, 60))
             if gizmo and rng.random() < 0.2:
-                c.action("api.example-travel.com", "search", gizmo, params=dumps({"q": text(rng, 10)}),
+                c.action("api.example-travel.com", "search", gizmo, params=dumps({"q": text(rng, words, 10)}),
                          approval=rng.choice([None, "allow", "always_allow"]),
                          privacy_policy="https://example-travel.com/privacy")
         out.append(dumps(c.build()))
     return out
 
 
-def write_export(path: Path, megabytes: int, rng: random.Random) -> int:
-    pieces = templates(rng)
+def write_export(path: Path, megabytes: int, rng: random.Random, words: list[str]) -> int:
+    pieces = templates(rng, words)
     target, written, n = megabytes * 1_000_000, 0, 0
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("[")
@@ -75,6 +91,15 @@ def write_export(path: Path, megabytes: int, rng: random.Random) -> int:
             n += 1
         handle.write("]")
     return n
+
+
+def backslashes(path: Path) -> float:
+    """The share of a file's bytes that are backslashes: how escape-heavy its strings are."""
+    count = total = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(8 << 20):
+            count, total = count + block.count(b"\\"), total + len(block)
+    return count / max(total, 1)
 
 
 def tree_pss(pid: int) -> int:
@@ -159,6 +184,8 @@ def main() -> int:
     parser.add_argument("--dir", default=None)
     parser.add_argument("--no-json-load", action="store_true", help="skip the json.load baseline")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each command; the median is shown")
+    parser.add_argument("--text", choices=sorted(TEXTS), default="realistic",
+                        help="message text: English-like (default) or escape-heavy")
     args = parser.parse_args()
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="gptpriv-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -169,15 +196,18 @@ def main() -> int:
     raw_read = [py, "-c", "import sys\nf=open(sys.argv[1],'rb')\nwhile f.read(8<<20): pass", ]
     json_load = [py, "-c", "import json,sys; json.load(open(sys.argv[1],'rb'))"]
 
+    print(f"message text: {args.text}")
     print(f"{'size MB':>8} {'convs':>6} {'raw read s':>10} {'json.load s':>11} {'RSS MB':>7} "
           f"{'check s':>8} {'MB/s':>6} {'RSS MB':>7} {'all PSS':>8}  vs json.load, per round")
     rng = random.Random(7)
     last = None
     for size in args.sizes:
-        path = workdir / f"conversations-{size}mb.json"
-        count = write_export(path, size, rng)
+        path = workdir / f"conversations-{args.text}-{size}mb.json"
+        count = write_export(path, size, rng, TEXTS[args.text])
         os.sync()  # written-back pages would otherwise be flushed while we measure
         mb = path.stat().st_size / 1e6
+        if last is None:
+            print(f"{backslashes(path):.1%} of the bytes are backslashes (escapes)")
         measure(raw_read + [str(path)])  # warm the page cache
         raws, loads, checks = interleaved([raw_read + [str(path)],
                                            None if args.no_json_load else json_load + [str(path)],
