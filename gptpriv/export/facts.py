@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import NamedTuple
-
-from collections.abc import Callable, Iterable, Iterator
 
 from gptpriv.export import schema
 from gptpriv.export.stream import CHUNK, ArrayDecoder, ArrayReader, Broken, Element
@@ -103,10 +102,12 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
     results: dict[str, list[tuple[str, schema.Message]]] = {}
     approvals: dict[str, str] = {}
     calls_out: list[tuple[str, schema.Message]] = []  # assistant messages to another recipient
+    mentioned: dict[str, None] = {}  # message-level GPT ids, in order of first use
     messages = 0
     got_feedback = bool(conversation_id and _plain(conversation_id) in feedback.conversation_ids)
     message_ids = feedback.message_ids
-    # One pass over the nodes; only the few tool-call messages are looked at again.
+    # One pass over the nodes, doing as little as a plain message needs: it runs for every
+    # message of the export. Only the few tool-call messages are looked at again.
     for node_id, node in nodes.items():
         message = node.message
         if message is None:
@@ -115,7 +116,7 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
         meta = message.metadata
         if meta is not None:
             if meta.gizmo_id:
-                note_gizmo(meta.gizmo_id, "export message metadata `gizmo_id`")
+                mentioned[meta.gizmo_id] = None
             jit = meta.jit_plugin_data
             if jit is not None and jit.from_client and jit.from_client.user_action:
                 action = jit.from_client.user_action
@@ -127,13 +128,15 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
         author = message.author
         if author is None:
             continue
-        if author.role == "tool":
-            if node.parent:
-                results.setdefault(node.parent, []).append((node_id, message))
-        elif author.role == "assistant":
+        role = author.role
+        if role == "assistant":
             recipient = message.recipient
             if recipient and recipient != "all" and recipient != "assistant":
                 calls_out.append((node_id, message))
+        elif role == "tool" and node.parent:
+            results.setdefault(node.parent, []).append((node_id, message))
+    for gizmo in mentioned:
+        note_gizmo(gizmo, "export message metadata `gizmo_id`")
 
     calls: list[Call] = []
     tools: Counter[str] = Counter()
@@ -173,18 +176,35 @@ def _call(recipient: str, message: schema.Message, replies: list[tuple[str, sche
     metas = [m.metadata for _, m in replies if m.metadata is not None]
     if message.metadata is not None:
         metas.insert(0, message.metadata)
+    # The first of each found in the call's metadata, then its results'.
+    plugin = body = resource = sdk = gizmo = None
+    for meta in metas:
+        if plugin is None and meta.invoked_plugin and meta.invoked_plugin.namespace:
+            plugin = meta.invoked_plugin
+        jit = meta.jit_plugin_data
+        if body is None and jit and jit.from_server and jit.from_server.body:
+            body = jit.from_server.body
+        resource = resource or meta.invoked_resource
+        sdk = sdk or meta.chatgpt_sdk
+        if gizmo is None and meta.gizmo_id and not meta.gizmo_id.startswith("g-p-"):
+            gizmo = meta.gizmo_id
     namespace, _, operation = recipient.partition(".")
-    plugin = next((m.invoked_plugin for m in metas if m.invoked_plugin and m.invoked_plugin.namespace), None)
-    body = next((m.jit_plugin_data.from_server.body for m in metas
-                 if m.jit_plugin_data and m.jit_plugin_data.from_server
-                 and m.jit_plugin_data.from_server.body), None)
-    gizmo = next((m.gizmo_id for m in metas if m.gizmo_id and not m.gizmo_id.startswith("g-p-")), None)
-    time = to_time(message.create_time)
-    ids = [message.id or node_id, node_id] + [rid for rid, _ in replies] + \
-          [m.id for _, m in replies if m.id]
-    approval = next((approvals[i] for i in ids if i in approvals), None)
-    source = f"export message `{message.id or node_id}`"
     if _JIT in namespace or (plugin and (plugin.namespace or "").endswith(_JIT)) or body is not None:
+        kind = "action"
+    elif namespace == "api_tool" or resource is not None or sdk is not None:
+        kind = "connector"
+    elif plugin and (plugin.plugin_id or "").startswith("plugin-"):
+        kind = "plugin"
+    else:
+        return None  # a built-in tool (python, browser, dalle, bio, ...)
+    time = to_time(message.create_time)
+    approval = None
+    if approvals:
+        ids = [message.id or node_id, node_id] + [rid for rid, _ in replies] + \
+              [m.id for _, m in replies if m.id]
+        approval = next((approvals[i] for i in ids if i in approvals), None)
+    source = f"export message `{message.id or node_id}`"
+    if kind == "action":
         domain = body.domain if body and body.domain else None
         return Call(kind="action", party=domain or namespace, domain=domain,
                     operation=(body.operation if body and body.operation else operation) or None,
@@ -193,16 +213,13 @@ def _call(recipient: str, message: schema.Message, replies: list[tuple[str, sche
                     consequential=body.is_consequential if body else None,
                     privacy_policy=body.privacy_policy if body else None,
                     approval=approval, source=source)
-    resource = next((m.invoked_resource for m in metas if m.invoked_resource), None)
-    sdk = next((m.chatgpt_sdk for m in metas if m.chatgpt_sdk), None)
-    if namespace == "api_tool" or resource is not None or sdk is not None:
+    if kind == "connector":
         uri = (resource.resource_uri if resource else None) or ""
         segments = [s for s in uri.split("/") if s]
         party = segments[0] if segments else (sdk.resource_name if sdk and sdk.resource_name else
                                               (sdk.attribution_id if sdk else None)) or "connector"
         return Call(kind="connector", party=party, operation=segments[-1] if len(segments) > 1 else None,
                     time=time, gpt_id=gizmo, approval=approval, source=source)
-    if plugin and (plugin.plugin_id or "").startswith("plugin-"):
-        return Call(kind="plugin", party=plugin.namespace or namespace, operation=operation or None,
-                    time=time, gpt_id=gizmo, approval=approval, source=source)
-    return None
+    assert plugin is not None
+    return Call(kind="plugin", party=plugin.namespace or namespace, operation=operation or None,
+                time=time, gpt_id=gizmo, approval=approval, source=source)
