@@ -415,7 +415,8 @@ def small_units(monkeypatch):
         monkeypatch.setattr(parallel, name, value)
 
     def use(processes: bool) -> None:
-        monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 1 if processes else 10**12)
+        for name in ("PARALLEL_MIN_BYTES", "STREAM_MIN_BYTES"):
+            monkeypatch.setattr(parallel, name, 1 if processes else 10**12)
 
     return use
 
@@ -447,13 +448,37 @@ def test_parallel_read_matches_one_process(tmp_path: Path, small_units) -> None:
     assert [x.index for x in inflated] == list(range(len(one)))
 
 
-@pytest.mark.parametrize("zipped", [False, True])
+def test_standard_input_is_read_by_workers_when_long(tmp_path: Path, small_units, monkeypatch) -> None:
+    from gptpriv.export import parallel
+
+    path = parallel_sample(tmp_path)
+    small_units(False)
+    one = facts_of(path)
+    small_units(True)
+    units = []
+    real_read_stream = parallel.read_stream
+    monkeypatch.setattr(parallel, "read_stream", lambda *a: units.append(1) or real_read_stream(*a))
+    with open(path, "rb") as stdin:
+        piped = list(ExportReader("-", stdin).conversations())
+    assert units, "the workers did not read it"
+    assert [x.id if isinstance(x, Facts) else x.offset for x in piped] == \
+        [x.id if isinstance(x, Facts) else x.offset for x in one]
+    assert [x.index for x in piped] == list(range(len(one)))
+    # Shorter than the probe: read here, as before.
+    monkeypatch.setattr(parallel, "STREAM_MIN_BYTES", path.stat().st_size)
+    units.clear()
+    with open(path, "rb") as stdin:
+        assert [x.index for x in ExportReader("-", stdin).conversations()] == list(range(len(one)))
+    assert not units
+
+
+@pytest.mark.parametrize("source", ["file", "zip", "stdin"])
 def test_parallel_and_one_process_report_a_truncated_file_alike(tmp_path: Path, small_units,
-                                                                zipped: bool) -> None:
+                                                                source: str) -> None:
     truncated = tmp_path / "conversations.json"
     truncated.write_bytes(parallel_sample(tmp_path).read_bytes()[:-40])
     target = truncated
-    if zipped:
+    if source == "zip":
         target = tmp_path / "e.zip"
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
             z.write(truncated, "conversations.json")
@@ -461,7 +486,11 @@ def test_parallel_and_one_process_report_a_truncated_file_alike(tmp_path: Path, 
     for processes in (True, False):
         small_units(processes)
         with pytest.raises(ExportError, match="truncated") as caught:
-            facts_of(target)
+            if source == "stdin":
+                with open(truncated, "rb") as stdin:
+                    list(ExportReader("-", stdin).conversations())
+            else:
+                facts_of(target)
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
 

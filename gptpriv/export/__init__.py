@@ -21,7 +21,7 @@ import msgspec
 from gptpriv.export import parallel, schema
 from gptpriv.export.facts import FeedbackIndex, Facts, conversation_reader, extract, facts_from
 from gptpriv.export.sources import ExportError, Part, find_parts, read_small
-from gptpriv.export.stream import (DECODE_ERRORS, ArrayReader, Broken, Prefixed, StreamError,
+from gptpriv.export.stream import (CHUNK, DECODE_ERRORS, ArrayReader, Broken, Prefixed, StreamError,
                                    _error_text, element_error)
 
 __all__ = ["ExportError", "ExportReader", "Facts", "Skipped"]
@@ -41,6 +41,18 @@ def _decode_error(label: str, error: Exception) -> ExportError:
 
 def _stream_error(part: Part, error: StreamError) -> ExportError:
     return ExportError(f"{part.label}: byte {error.offset}: {error}")
+
+
+def _read_up_to(handle: IO[bytes], size: int) -> bytes:
+    """Up to `size` bytes, fewer only at the end: a pipe gives what it has at each read."""
+    pieces, got = [], 0
+    while got < size:
+        piece = handle.read(min(size - got, CHUNK))
+        if not piece:
+            break
+        pieces.append(piece)
+        got += len(piece)
+    return b"".join(pieces)
 
 
 class ExportReader:
@@ -87,7 +99,15 @@ class ExportReader:
         if first != b"[":
             what = "empty" if not head.strip() else "not JSON, or not a ChatGPT export"
             raise ExportError(f"{part.label}: byte {len(head) - len(head.lstrip())}: {what}")
-        if parallel.worth_it(part.size):
+        if part.size is None and parallel.possible():
+            # A stream of unknown length (standard input): read enough of it to tell a small
+            # one, read here, from a large one, which the workers share as they do a ZIP's.
+            head += _read_up_to(handle, parallel.STREAM_MIN_BYTES)
+            if len(head) > parallel.STREAM_MIN_BYTES:
+                yield from self._labelled(part, parallel.read_stream(
+                    Prefixed(head, handle.read).read, self.feedback, self._advance))
+                return
+        elif parallel.worth_it(part.size):
             try:
                 plan = parallel.plan_file(part.path, part.size) if part.path is not None else None
             except StreamError as error:

@@ -36,6 +36,9 @@ PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 # Bytes of JSON per unit of work: about 20 ms of decoding, so a run ends with the cores
 # evenly loaded, and a unit's decoded objects stay a few MB.
 UNIT = 8 * 1024 * 1024
+# A stream of unknown length (standard input) is read by workers once it proves longer than
+# a unit; what is read to find out is held in memory until then.
+STREAM_MIN_BYTES = UNIT
 _BLOCK = 1024 * 1024  # what the ZIP thread inflates at a time
 _WINDOW = 1024 * 1024  # where a plain file is searched for a boundary; grows when needed
 _MAX_WINDOW = 32 * 1024 * 1024
@@ -54,10 +57,14 @@ def workers() -> int:
     return min(cores, 8)
 
 
+def possible() -> bool:
+    """Whether there is more than one core, and fork to start workers that share our memory."""
+    return "fork" in multiprocessing.get_all_start_methods() and workers() > 1
+
+
 def worth_it(size: int | None) -> bool:
-    """Several processes pay off for large inputs, where fork exists and there are cores."""
-    return (size is not None and size >= PARALLEL_MIN_BYTES
-            and "fork" in multiprocessing.get_all_start_methods() and workers() > 1)
+    """Several processes pay off for large inputs."""
+    return size is not None and size >= PARALLEL_MIN_BYTES and possible()
 
 
 # -- boundaries between conversations ------------------------------------------------------

@@ -141,11 +141,15 @@ class Prefixed:
     """A stream with bytes already read put back in front of it."""
 
     def __init__(self, head: bytes, read: Callable[[int], bytes]) -> None:
-        self._head, self._read = head, read
+        self._head, self._at, self._read = head, 0, read
 
     def read(self, size: int = -1) -> bytes:
-        if self._head:
-            data, self._head = self._head, b""
+        if self._at < len(self._head):
+            end = len(self._head) if size < 0 else self._at + size
+            data = self._head[self._at:end]
+            self._at += len(data)
+            if self._at == len(self._head):
+                self._head, self._at = b"", 0
             return data
         return self._read(size)
 
