@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import re
+import signal
+import threading
 import json
 import zipfile
 from datetime import datetime, timezone
@@ -470,6 +474,47 @@ def test_standard_input_is_read_by_workers_when_long(tmp_path: Path, small_units
     with open(path, "rb") as stdin:
         assert [x.index for x in ExportReader("-", stdin).conversations()] == list(range(len(one)))
     assert not units
+
+
+_CALLS_IN_THIS_PROCESS = []
+
+
+def _dies_on_second_unit(elements, feedback):
+    """facts_from, in a worker that is killed (as by the OOM killer) at its second unit."""
+    from gptpriv.export.facts import facts_from
+
+    _CALLS_IN_THIS_PROCESS.append(1)
+    if len(_CALLS_IN_THIS_PROCESS) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return facts_from(elements, feedback)
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_a_killed_worker_is_an_error_not_a_hang(tmp_path: Path, small_units, monkeypatch,
+                                                zipped: bool) -> None:
+    from gptpriv.export import parallel
+
+    target = parallel_sample(tmp_path)
+    if zipped:
+        target = tmp_path / "e.zip"
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(tmp_path / "conversations.json", "conversations.json")
+    small_units(True)
+    monkeypatch.setattr(parallel, "facts_from", _dies_on_second_unit)  # what forked workers call
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            facts_of(target)
+        except BaseException as error:  # noqa: BLE001 (handed to the test thread)
+            outcome.append(error)
+
+    reading = threading.Thread(target=read, daemon=True)
+    reading.start()
+    reading.join(timeout=30)
+    assert not reading.is_alive(), "the read hangs after a worker was killed"
+    assert len(outcome) == 1 and isinstance(outcome[0], ExportError), outcome
+    assert re.search(r": byte \d+: a worker process was killed \(out of memory\?\)$", str(outcome[0]))
 
 
 @pytest.mark.parametrize("source", ["file", "zip", "stdin"])

@@ -21,6 +21,7 @@ import mmap
 import multiprocessing
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -184,7 +185,22 @@ def _in_order(pool: Any, units: Iterator[_Unit], advance: Callable[[int], None],
               done: Callable[[], None] = lambda: None) -> Iterator[Facts | Broken]:
     """Facts of every unit, in file order, numbered across units."""
     count = 0
-    for encoded, length in pool.imap(_unit_facts, units):
+    started: deque[int] = deque()  # where each unit handed out and not yet taken back starts
+    results = pool.imap(_unit_facts, _noted(units, started))
+    workers = _workers_of()
+    while True:
+        try:
+            encoded, length = results.next(timeout=_WATCH_SECONDS)
+        except StopIteration:
+            return
+        except multiprocessing.TimeoutError:
+            # A worker that was killed (by the kernel, short of memory) never answers for its
+            # unit, and the pool would wait for it forever.
+            if not workers <= _workers_of():
+                raise StreamError("a worker process was killed (out of memory?)",
+                                  started[0] if started else 0) from None
+            continue
+        started.popleft()
         facts, broken = _RESULTS_IN.decode(encoded)
         items: list[Facts | Broken] = [*facts, *broken]
         if broken:
@@ -193,6 +209,20 @@ def _in_order(pool: Any, units: Iterator[_Unit], advance: Callable[[int], None],
         count += len(items)
         advance(length)
         done()
+
+
+_WATCH_SECONDS = 0.5  # how often the workers are checked on while a result is awaited
+
+
+def _noted(units: Iterator[_Unit], started: deque[int]) -> Iterator[_Unit]:
+    for unit in units:
+        started.append(unit.base + 1)
+        yield unit
+
+
+def _workers_of() -> set[int]:
+    """Process ids of this process's live children: the pool's workers."""
+    return {child.pid for child in multiprocessing.active_children() if child.pid is not None}
 
 
 def _index(item: Facts | Broken) -> int:
