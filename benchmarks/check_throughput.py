@@ -47,7 +47,7 @@ TEXTS = {
     "realistic": ENGLISH * 4 + ["line\nbreak", "list:\n- item", "\n\n**Note**", "\"quoted\"",
                                 "don’t", "—", "café", "данные", "C:\\Users", "}, {", "[1, 2]",
                                 "```python\nprint(x)\n```", "emoji 🎉"],
-    # Mixed-language text in which most words need an escape: about 11% backslashes, as in an
+    # Mixed-language text in which most words need an escape: about 10% backslashes, as in an
     # export of mostly non-Latin conversations. The worst case for skipping message text.
     "heavy": ["privacy", "naïve", "café", "данные", "数据", "emoji 🎉", "quote \"x\"", "tab\tsep",
               "back\\slash", "line\nbreak", "}, {", "[1, 2]", "ok"],
