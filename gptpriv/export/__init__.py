@@ -99,14 +99,12 @@ class ExportReader:
         if first != b"[":
             what = "empty" if not head.strip() else "not JSON, or not a ChatGPT export"
             raise ExportError(f"{part.label}: byte {len(head) - len(head.lstrip())}: {what}")
+        shared = False  # read by a thread here into memory shared with the workers
         if part.size is None and parallel.possible():
             # A stream of unknown length (standard input): read enough of it to tell a small
-            # one, read here, from a large one, which the workers share as they do a ZIP's.
+            # one, read here by this process alone, from a large one.
             head += _read_up_to(handle, parallel.STREAM_MIN_BYTES)
-            if len(head) > parallel.STREAM_MIN_BYTES:
-                yield from self._labelled(part, parallel.read_stream(
-                    Prefixed(head, handle.read).read, self.feedback, self._advance))
-                return
+            shared = len(head) > parallel.STREAM_MIN_BYTES
         elif parallel.worth_it(part.size):
             try:
                 plan = parallel.plan_file(part.path, part.size) if part.path is not None else None
@@ -115,10 +113,11 @@ class ExportReader:
             if plan is not None:
                 yield from self._labelled(part, parallel.read_file(plan, self.feedback, self._advance))
                 return
-            if part.path is None:  # a ZIP member: inflated once, decoded by the workers
-                yield from self._labelled(part, parallel.read_stream(
-                    Prefixed(head, handle.read).read, self.feedback, self._advance))
-                return
+            shared = part.path is None  # a ZIP member: inflated once, decoded by the workers
+        if shared:
+            yield from self._labelled(part, parallel.read_stream(
+                Prefixed(head, handle.read).read, self.feedback, self._advance))
+            return
         reader = self._current = conversation_reader(Prefixed(head, handle.read).read)
         try:
             yield from self._labelled(part, facts_from(reader, self.feedback))
