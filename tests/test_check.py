@@ -410,6 +410,19 @@ def parallel_sample(tmp_path: Path) -> Path:
     return path
 
 
+def zipped_as_export(path: Path) -> Path:
+    """`path` as the `conversations.json` of a deflated ZIP beside it."""
+    archive = path.with_suffix(".zip")
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(path, "conversations.json")
+    return archive
+
+
+def ids_or_offsets(items: list[Facts | Skipped]) -> list[str | int | None]:
+    """What must agree however an export was read: ids, and the offsets of skipped ones."""
+    return [x.id if isinstance(x, Facts) else x.offset for x in items]
+
+
 @pytest.fixture
 def small_units(monkeypatch):
     """Units of a few conversations, so that a small file is read in many of them."""
@@ -443,12 +456,9 @@ def test_parallel_read_matches_one_process(tmp_path: Path, small_units) -> None:
     skipped = [x for x in two if isinstance(x, Skipped)]
     assert skipped[0].offset == path.read_text().index('{"title": "broken"')
     assert [type(x).__name__ for x in one].count("Skipped") == 1
-    archive = tmp_path / "e.zip"
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
-        z.write(path, "conversations.json")
-    inflated = facts_of(archive)  # through shared slots, and the unit with the huge one as bytes
-    assert [x.id if isinstance(x, Facts) else x.offset for x in inflated] == \
-        [x.id if isinstance(x, Facts) else x.offset for x in one]
+    # Through shared slots, and the unit with the huge conversation as bytes.
+    inflated = facts_of(zipped_as_export(path))
+    assert ids_or_offsets(inflated) == ids_or_offsets(one)
     assert [x.index for x in inflated] == list(range(len(one)))
 
 
@@ -465,8 +475,7 @@ def test_standard_input_is_read_by_workers_when_long(tmp_path: Path, small_units
     with open(path, "rb") as stdin:
         piped = list(ExportReader("-", stdin).conversations())
     assert units, "the workers did not read it"
-    assert [x.id if isinstance(x, Facts) else x.offset for x in piped] == \
-        [x.id if isinstance(x, Facts) else x.offset for x in one]
+    assert ids_or_offsets(piped) == ids_or_offsets(one)
     assert [x.index for x in piped] == list(range(len(one)))
     # Shorter than the probe: read here, as before.
     monkeypatch.setattr(parallel, "STREAM_MIN_BYTES", path.stat().st_size)
@@ -496,9 +505,7 @@ def test_a_killed_worker_is_an_error_not_a_hang(tmp_path: Path, small_units, mon
 
     target = parallel_sample(tmp_path)
     if zipped:
-        target = tmp_path / "e.zip"
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
-            z.write(tmp_path / "conversations.json", "conversations.json")
+        target = zipped_as_export(target)
     small_units(True)
     monkeypatch.setattr(parallel, "facts_from", _dies_on_second_unit)  # what forked workers call
     outcome: list[BaseException] = []
@@ -524,9 +531,7 @@ def test_parallel_and_one_process_report_a_truncated_file_alike(tmp_path: Path, 
     truncated.write_bytes(parallel_sample(tmp_path).read_bytes()[:-40])
     target = truncated
     if source == "zip":
-        target = tmp_path / "e.zip"
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
-            z.write(truncated, "conversations.json")
+        target = zipped_as_export(truncated)
     messages = []
     for processes in (True, False):
         small_units(processes)
@@ -554,9 +559,7 @@ def test_a_file_without_a_boundary_is_read_by_one_process(tmp_path: Path, small_
 
 def test_stopping_early_ends_the_workers(tmp_path: Path, small_units) -> None:
     path = parallel_sample(tmp_path)
-    archive = tmp_path / "e.zip"
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
-        z.write(path, "conversations.json")
+    archive = zipped_as_export(path)
     small_units(True)
     for target in (path, archive):
         items = ExportReader(str(target)).conversations()
