@@ -172,7 +172,7 @@ def typical(runs: list[Run]) -> Run:
 
 def ratios(slower: list[Run], faster: list[Run]) -> str:
     """Round by round `slower / faster`: the median, and the range when there are several."""
-    each = sorted(s.seconds / f.seconds for s, f in zip(slower, faster))
+    each = sorted(s.seconds / f.seconds for s, f in zip(slower, faster, strict=True))
     if not each:
         return "nan"
     return f"{median(each):.1f}x" + (f" ({each[0]:.1f}-{each[-1]:.1f})" if len(each) > 1 else "")

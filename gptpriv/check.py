@@ -1,16 +1,19 @@
-"""`check` without the CLI: pick the account for an export, resolve every conversation, and
-count the results. Used by `gptpriv check` and `gptpriv report`."""
+"""`check` without the CLI: open the inputs, pick the account for each, resolve every
+conversation, and count the results. Used by `gptpriv check` and `gptpriv report`."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
+from gptpriv.errors import InvalidValue, NotFound
 from gptpriv.export import ExportReader, Facts, Skipped
-from gptpriv.model import Account, Snapshot
-from gptpriv.resolver import Conversation, Settings, Verdict, resolve, verdict_dict
+from gptpriv.policy.facts import FAIL_ON, VERDICTS
+from gptpriv.policy.resolver import Settings, Verdict, resolve, verdict_dict
+from gptpriv.profiles.model import Account, Snapshot
+from gptpriv.profiles.store import Store
 from gptpriv.timeutil import iso_utc
 
 
@@ -26,7 +29,7 @@ def pick_account(snapshot: Snapshot, flag_account: Account | None, current: Acco
     into another account."""
     if flag_account is not None:
         return AccountChoice(flag_account, "given with --account")
-    email = reader.user.email if reader.user else None  # type: ignore[attr-defined]
+    email = reader.user.email if reader.user else None
     if email:
         for account in snapshot.accounts:
             if account.email and account.email.lower() == email.lower():
@@ -36,6 +39,66 @@ def pick_account(snapshot: Snapshot, flag_account: Account | None, current: Acco
     if current is not None:
         return AccountChoice(current, "the current account (the export has no user.json)")
     return AccountChoice(None, "no account profile yet")
+
+
+class Input(NamedTuple):
+    reader: ExportReader
+    choice: AccountChoice
+
+
+def open_inputs(store: Store, paths: list[str], account: str | None, device: str | None,
+                stdin: IO[bytes] | None) -> tuple[Snapshot, list[Input]]:
+    """The profiles, and each input opened with the account it is checked against. Every
+    input is opened (and so checked to be an export) before anything is read."""
+    from gptpriv.profiles import load_snapshot
+    from gptpriv.profiles.accounts import current_account, load_account
+
+    snapshot = load_snapshot(store)
+    flag_account = load_account(store, account) if account else None
+    current_name, _ = current_account(store)
+    current = next((a for a in snapshot.accounts if a.name == current_name), None)
+    inputs = []
+    for path in paths:
+        reader = ExportReader(path, stdin)
+        choice = pick_account(snapshot, flag_account, current, reader)
+        if device and (choice.account is None or choice.account.device(device) is None):
+            raise InvalidValue(f"no device named `{device}` on the account used for {reader.label}")
+        inputs.append(Input(reader, choice))
+    return snapshot, inputs
+
+
+def gpt_ids(snapshot: Snapshot, values: list[str]) -> list[str]:
+    """`--gpt` values as ids: a `g-...` id as it is, a profile name through its profile."""
+    ids = []
+    for value in values:
+        if value.startswith("g-"):
+            ids.append(value)
+            continue
+        gpt = snapshot.gpt_by_name(value)
+        if gpt is None or not gpt.id:
+            raise NotFound(f"no GPT profile `{value}` with an id to filter on")
+        ids.append(gpt.id)
+    return ids
+
+
+def check_verdicts(values: list[str]) -> list[str]:
+    for value in values:
+        if value not in VERDICTS:
+            raise InvalidValue(f"invalid --verdict `{value}`: use {', '.join(VERDICTS)}")
+    return values
+
+
+def check_fail_on(value: str | None) -> str | None:
+    if value is not None and value not in FAIL_ON:
+        raise InvalidValue(f"invalid --fail-on `{value}`: use {', '.join(FAIL_ON)}")
+    return value
+
+
+def fails(fail_on: str | None, row: dict[str, Any]) -> bool:
+    """Whether one conversation's row trips `--fail-on`."""
+    if fail_on == "disclosure":
+        return bool(row["third_parties"])
+    return fail_on is not None and row["verdict"] == fail_on
 
 
 class Filters(NamedTuple):
@@ -50,7 +113,7 @@ class Filters(NamedTuple):
             return False
         if self.verdicts and verdict.verdict not in self.verdicts:
             return False
-        if self.gpt_ids and not self.gpt_ids & set(facts.gpt_ids):
+        if self.gpt_ids and not self.gpt_ids & set(facts.conversation.gpt_ids):
             return False
         created = facts.create_time
         if self.since and (created is None or created < self.since):
@@ -58,28 +121,17 @@ class Filters(NamedTuple):
         return not (self.until and (created is None or created >= self.until))
 
 
-def facts_to_conversation(facts: Facts, device: str | None) -> Conversation:
-    sources = {f"gpt:{g}": where for g, where in facts.gpt_sources.items()}
-    sources["create_time"] = "export `create_time`"
-    sources["feedback"] = "export message_feedback.json"
-    if device:
-        sources["device"] = "--device option"
-    return Conversation(id=facts.id, create_time=facts.create_time, gpt_ids=facts.gpt_ids,
-                        project_ids=facts.project_ids, temporary=facts.temporary,
-                        feedback=facts.feedback, device=device, calls=facts.calls, sources=sources)
-
-
 def conversation_dict(facts: Facts, verdict: Verdict, export: str, redact: bool) -> dict[str, Any]:
-    resolved = verdict_dict(verdict)
+    resolved, conversation = verdict_dict(verdict), facts.conversation
     return {
         "id": facts.id, "export": export, "index": facts.index,
         "title": None if redact else facts.title,
         "create_time": iso_utc(facts.create_time) if facts.create_time else None,
         "update_time": iso_utc(facts.update_time) if facts.update_time else None,
-        "gpt_ids": list(facts.gpt_ids), "project_ids": list(facts.project_ids),
+        "gpt_ids": list(conversation.gpt_ids), "project_ids": list(conversation.project_ids),
         "verdict": resolved["verdict"], "reasons": resolved["reasons"],
         "missing": resolved["missing"], "notices": resolved["notices"],
-        "third_parties": resolved["disclosures"], "feedback": facts.feedback,
+        "third_parties": resolved["disclosures"], "feedback": conversation.feedback,
         "tools": facts.tools, "memory_writes": facts.memory_writes,
     }
 
@@ -119,7 +171,11 @@ def check_export(reader: ExportReader, settings: Settings, filters: Filters, dev
         if isinstance(item, Skipped):
             summary.skip(item)
             continue
-        verdict = resolve(settings, facts_to_conversation(item, device))
+        conversation = item.conversation
+        if device:  # the user says where these conversations came from
+            conversation = conversation._replace(
+                device=device, sources={**conversation.sources, "device": "--device option"})
+        verdict = resolve(settings, conversation)
         if filters.keep(item, verdict):
             summary.add(verdict)
             yield item, verdict

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gptpriv.model import Snapshot, parse_account, parse_gpt
-from gptpriv.resolver import Call, Conversation, Settings
+from gptpriv.policy.facts import Call, Conversation
+from gptpriv.policy.resolver import Settings
+from gptpriv.profiles.model import Snapshot
+from gptpriv.profiles.parse import parse_account, parse_gpt
 from gptpriv.timeutil import as_utc
 
 CASES = Path(__file__).parent / "cases"

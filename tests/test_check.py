@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import signal
 import threading
-import json
 import zipfile
 from datetime import datetime, timezone
 from functools import partial
@@ -16,12 +16,12 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from conftest import REAL_EXPORTS
-from export_builder import ConversationBuilder, dumps, write_export
-from gptpriv.export import ExportError, ExportReader, Facts, Skipped
-from gptpriv.export import schema
+from gptpriv.export import ExportError, ExportReader, Facts, Skipped, schema
 from gptpriv.export.facts import conversation_reader
 from gptpriv.export.stream import Broken
+
+from conftest import REAL_EXPORTS
+from export_builder import ConversationBuilder, dumps, write_export
 
 REAL = sorted(REAL_EXPORTS.glob("*.json"))
 T0 = datetime(2024, 6, 1, tzinfo=timezone.utc).timestamp()
@@ -44,13 +44,14 @@ def test_every_real_sample_parses(path: Path) -> None:
 
 def test_real_2023_plugin_call() -> None:
     [facts] = facts_of(REAL_EXPORTS / "my_chat_gpt-2023-plugin-call.json")
-    assert [(c.kind, c.party, c.operation) for c in facts.calls] == [("plugin", "show_me", "get_MermaidRoute")]
-    assert facts.gpt_ids == () and facts.tools == {}
+    calls = facts.conversation.calls
+    assert [(c.kind, c.party, c.operation) for c in calls] == [("plugin", "show_me", "get_MermaidRoute")]
+    assert facts.conversation.gpt_ids == () and facts.tools == {}
 
 
 def test_real_2024_python_tool_is_builtin() -> None:
     [facts] = facts_of(REAL_EXPORTS / "chatgpt2graph-2024-python-tool.json")
-    assert facts.calls == () and facts.tools == {"python": 11}
+    assert facts.conversation.calls == () and facts.tools == {"python": 11}
     assert facts.create_time and facts.create_time.year == 2023
 
 
@@ -62,7 +63,7 @@ def test_real_2025_sparse_entries_survive() -> None:
 
 def test_real_single_object_and_web_run() -> None:
     [facts] = facts_of(REAL_EXPORTS / "chatgpt-exporter-2026-single-conversation.json")
-    assert facts.tools == {"web": 2} and facts.calls == ()
+    assert facts.tools == {"web": 2} and facts.conversation.calls == ()
 
 
 def gpt_conversation(cid: str = "c-gpt") -> dict:
@@ -75,8 +76,8 @@ def gpt_conversation(cid: str = "c-gpt") -> dict:
 
 def test_action_call_with_approval_node(tmp_path: Path) -> None:
     [facts] = facts_of(write_export(tmp_path, [gpt_conversation()]))
-    assert facts.gpt_ids == (GPT,)
-    [call] = facts.calls
+    assert facts.conversation.gpt_ids == (GPT,)
+    [call] = facts.conversation.calls
     assert (call.kind, call.domain, call.operation, call.method, call.consequential, call.approval) == (
         "action", "api.flights.example", "bookFlight", "POST", True, "always_allow")
     assert call.privacy_policy == "https://flights.example/p" and call.gpt_id == GPT
@@ -90,9 +91,9 @@ def test_at_mention_project_and_memory(tmp_path: Path) -> None:
     p = ConversationBuilder("c-proj", "Project", T0, gizmo_id="g-p-abc", gizmo_type="snorlax")
     p.turn("x", "y", gizmo_id="g-p-abc")
     f_mention, f_project = facts_of(write_export(tmp_path, [mention, p.build()]))
-    assert f_mention.gpt_ids == (GPT,) and f_mention.memory_writes == 1
-    assert f_mention.gpt_sources[GPT] == "export message metadata `gizmo_id`"
-    assert f_project.gpt_ids == () and f_project.project_ids == ("g-p-abc",)
+    assert f_mention.conversation.gpt_ids == (GPT,) and f_mention.memory_writes == 1
+    assert f_mention.conversation.sources[f"gpt:{GPT}"] == "export message metadata `gizmo_id`"
+    assert f_project.conversation.gpt_ids == () and f_project.conversation.project_ids == ("g-p-abc",)
 
 
 def test_connector_and_plugin(tmp_path: Path) -> None:
@@ -100,7 +101,7 @@ def test_connector_and_plugin(tmp_path: Path) -> None:
     c.connector("Deep Research App", "start")
     c.plugin("Wolfram", "getWolframAlphaResults")
     [facts] = facts_of(write_export(tmp_path, [c.build()]))
-    assert sorted((x.kind, x.party, x.operation) for x in facts.calls) == [
+    assert sorted((x.kind, x.party, x.operation) for x in facts.conversation.calls) == [
         ("connector", "Deep Research App", "start"), ("plugin", "Wolfram", "getWolframAlphaResults")]
 
 
@@ -115,7 +116,7 @@ def test_feedback_joins_on_message_or_dashless_conversation_id(tmp_path: Path) -
     feedback = [{"conversation_id": "11111111222233334444555555555555", "message_id": "x", "rating": "thumbsDown"},
                 {"conversation_id": "zzz", "message_id": liked, "rating": "thumbsUp"}]
     found = facts_of(write_export(tmp_path, [a.build(), b.build(), c.build()], feedback=feedback))
-    assert [f.feedback for f in found] == [True, True, False]
+    assert [f.conversation.feedback for f in found] == [True, True, False]
 
 
 # -- every input shape, through the CLI -----------------------------------------------------

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from gptpriv.errors import InvalidValue
-from gptpriv.validate import check_domain, check_gpt_id, check_https_url, parse_operation
+from gptpriv.profiles.checks import (
+    check_domain,
+    check_gpt_id,
+    check_https_url,
+    parse_operation,
+)
 
 
 @pytest.fixture
@@ -155,8 +160,8 @@ def test_consent_rules(run, me) -> None:
 def test_consent_in_force_at_a_time(run, me, isolated_env: Path) -> None:
     from datetime import datetime, timezone
 
-    from gptpriv.accounts import load_account
-    from gptpriv.store import Store
+    from gptpriv.profiles.accounts import load_account
+    from gptpriv.profiles.store import Store
 
     run("gpt", "create", "t")
     run("consent", "always", "t", "r.example", "--at", "2025-01-01")

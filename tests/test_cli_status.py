@@ -66,7 +66,7 @@ def test_business_account_status(run) -> None:
 
 
 def test_rules_lists_every_rule_with_sources(run) -> None:
-    from gptpriv.rules import RULES
+    from gptpriv.policy.rules import RULES
 
     doc = run("rules", "--json").json()
     assert [r["id"] for r in doc["rules"]] == [r.id for r in RULES]

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REAL_EXPORTS
-from export_builder import ConversationBuilder, dumps, write_export
 from gptpriv.errors import GptprivError
 from gptpriv.export import ExportReader, Facts, Skipped
+
+from conftest import REAL_EXPORTS
+from export_builder import ConversationBuilder, dumps, write_export
 
 GPTPRIV = [sys.executable, "-m", "gptpriv"]
 
@@ -79,8 +80,8 @@ def test_concurrent_writers_lose_nothing_long(tmp_path: Path) -> None:
 _WRITER = """
 import sys
 from datetime import datetime, timedelta, timezone
-from gptpriv.accounts import record_training
-from gptpriv.store import Store
+from gptpriv.profiles.accounts import record_training
+from gptpriv.profiles.store import Store
 store = Store(__import__("pathlib").Path(sys.argv[1]))
 start = datetime(2020, 1, 1, tzinfo=timezone.utc)
 i = int(sys.argv[2])

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gptpriv.resolver import resolve
-from gptpriv.rules import BY_ID, RULES
+from gptpriv.policy.resolver import resolve
+from gptpriv.policy.rules import BY_ID, RULES
+
 from resolver_cases import CASES, conversation_from, settings_from
 
 CASE_FILES = sorted(CASES.glob("*.toml"))

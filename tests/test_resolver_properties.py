@@ -8,8 +8,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gptpriv.model import PLANS, Account, Device, Entry, Gpt, Snapshot, Timeline, plan_default
-from gptpriv.resolver import VERDICT_ORDER, Conversation, Settings, resolve
+from gptpriv.policy.facts import VERDICT_ORDER, Conversation
+from gptpriv.policy.resolver import Settings, resolve
+from gptpriv.profiles.model import PLANS, Account, Device, Entry, Gpt, Snapshot, Timeline, plan_default
 
 UTC = timezone.utc
 START = datetime(2023, 1, 1, tzinfo=UTC)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gptpriv.errors import ProfileError
-from gptpriv.store import Store, write_atomic
+from gptpriv.profiles.store import Store, write_atomic
 
 
 def mode(path: Path) -> int:
@@ -161,7 +161,7 @@ def test_lock_held_too_long_is_a_clear_error(run, isolated_env: Path, monkeypatc
     import subprocess
     import sys
 
-    from gptpriv import store as store_module
+    from gptpriv.profiles import store as store_module
 
     run("account", "add", "me", "--plan", "plus")
     holder = subprocess.Popen(

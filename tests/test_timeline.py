@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from gptpriv.errors import InvalidValue
-from gptpriv.model import Entry, Timeline
+from gptpriv.profiles.model import Entry, Timeline
 from gptpriv.timeutil import iso_utc, parse_when
 
 UTC = timezone.utc

@@ -16,7 +16,6 @@ from typer.core import TyperGroup
 
 from gptpriv import __version__
 
-
 # Command groups and top-level commands, by name: module path. Each module has a Typer `app`.
 # They are imported only when invoked or listed (Click's lazy-loading pattern): Typer builds a
 # command's parameters from its signature on every run, and doing that for every group would

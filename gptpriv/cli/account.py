@@ -6,10 +6,22 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from gptpriv.cli.common import AtOpt, JsonOpt, NoteOpt, YesOpt, confirm, store, timeline_json, when
+from gptpriv.cli.common import (
+    AtOpt,
+    JsonOpt,
+    NoteOpt,
+    YesOpt,
+    completes,
+    confirm,
+    one_of,
+    store,
+    timeline_json,
+    when,
+)
+from gptpriv.profiles.model import PLANS
 
 if TYPE_CHECKING:
-    from gptpriv.model import Account
+    from gptpriv.profiles.model import Account
 
 app = typer.Typer(help="Accounts, their plan and the account-wide training control.",
                   no_args_is_help=True)
@@ -20,7 +32,8 @@ MaybeNameArg = Annotated[
 ]
 PlanOpt = Annotated[
     Optional[str],
-    typer.Option("--plan", help="free, go, plus, pro, team, business, enterprise, edu or api."),
+    typer.Option("--plan", autocompletion=completes(PLANS),
+                 help=f"{one_of(PLANS)}."),
 ]
 EmailOpt = Annotated[Optional[str], typer.Option("--email", help="The account's email address.")]
 
@@ -65,8 +78,9 @@ def add(ctx: typer.Context, name: NameArg, email: EmailOpt = None, plan: PlanOpt
             help="Take the email from the export's user.json, and the plan when it says Plus.")] = None,
         ) -> None:
     """Add an account. The first account added becomes the current one."""
-    from gptpriv import accounts, timeutil
+    from gptpriv import timeutil
     from gptpriv.cli.output import say
+    from gptpriv.profiles import accounts
 
     if from_export:
         from gptpriv.export import ExportReader
@@ -76,9 +90,9 @@ def add(ctx: typer.Context, name: NameArg, email: EmailOpt = None, plan: PlanOpt
             from gptpriv.errors import InvalidValue
 
             raise InvalidValue(f"{from_export}: the export has no user.json to take the account from")
-        email = email or user.email  # type: ignore[attr-defined]
+        email = email or user.email
         # Only `chatgpt_plus_user = true` says something; false could be free, go or pro.
-        if plan is None and user.chatgpt_plus_user is True:  # type: ignore[attr-defined]
+        if plan is None and user.chatgpt_plus_user is True:
             plan = "plus"
 
     became_current = accounts.add_account(store(ctx), name, email=email, plan=plan,
@@ -94,7 +108,7 @@ def add(ctx: typer.Context, name: NameArg, email: EmailOpt = None, plan: PlanOpt
 @app.command("list")
 def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
     """List accounts with their plan and training control now."""
-    from gptpriv import accounts
+    from gptpriv.profiles import accounts
 
     st = store(ctx)
     current, _ = accounts.current_account(st)
@@ -121,7 +135,7 @@ def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
 @app.command("show")
 def show(ctx: typer.Context, name: MaybeNameArg = None, json: JsonOpt = False) -> None:
     """Show one account: plan, email, training control, devices and consent decisions."""
-    from gptpriv import accounts
+    from gptpriv.profiles import accounts
 
     st = store(ctx)
     account = accounts.resolve_account(st, name)
@@ -149,8 +163,8 @@ def show(ctx: typer.Context, name: MaybeNameArg = None, json: JsonOpt = False) -
 @app.command("use")
 def use(ctx: typer.Context, name: NameArg) -> None:
     """Make an account the current one."""
-    from gptpriv import accounts
     from gptpriv.cli.output import say
+    from gptpriv.profiles import accounts
 
     accounts.use_account(store(ctx), name)
     say(f"{name} is now the current account.")
@@ -159,8 +173,8 @@ def use(ctx: typer.Context, name: NameArg) -> None:
 @app.command("set")
 def set_(ctx: typer.Context, name: NameArg, plan: PlanOpt = None, email: EmailOpt = None) -> None:
     """Change an account's plan or email."""
-    from gptpriv import accounts
     from gptpriv.cli.output import say
+    from gptpriv.profiles import accounts
 
     if plan is None and email is None:
         from gptpriv.errors import InvalidValue
@@ -172,9 +186,9 @@ def set_(ctx: typer.Context, name: NameArg, plan: PlanOpt = None, email: EmailOp
 
 def _record(ctx: typer.Context, name: str | None, allowed: bool, at: str | None,
             note: str | None) -> None:
-    from gptpriv import accounts
     from gptpriv.cli.common import recorded
     from gptpriv.cli.output import say
+    from gptpriv.profiles import accounts
 
     st = store(ctx)
     account_name = accounts.resolve_account(st, name).name
@@ -203,8 +217,8 @@ def opt_in(ctx: typer.Context, name: MaybeNameArg = None, at: AtOpt = None,
 @app.command("history")
 def history(ctx: typer.Context, name: MaybeNameArg = None, json: JsonOpt = False) -> None:
     """The dated training timeline, oldest first, with what was in force before it."""
-    from gptpriv import accounts
     from gptpriv.cli.output import setting_word
+    from gptpriv.profiles import accounts
 
     account = accounts.resolve_account(store(ctx), name)
     if json:
@@ -225,8 +239,8 @@ def history(ctx: typer.Context, name: MaybeNameArg = None, json: JsonOpt = False
 @app.command("remove")
 def remove(ctx: typer.Context, name: NameArg, yes: YesOpt = False) -> None:
     """Delete an account profile with its devices and consent decisions."""
-    from gptpriv import accounts
     from gptpriv.cli.output import say
+    from gptpriv.profiles import accounts
 
     st = store(ctx)
     accounts.load_account(st, name)

@@ -7,13 +7,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from gptpriv.cli.common import AccountOpt, JsonOpt, store
+from gptpriv.cli.common import AccountOpt, JsonOpt, completes, store
+from gptpriv.policy.facts import FAIL_ON, TABLE_LABELS, VERDICTS
 
 app = typer.Typer()
-
-VERDICTS = ("eligible", "not_eligible", "undetermined")
-FAIL_ON = ("eligible", "undetermined", "disclosure")
-_SHORT = {"eligible": "eligible", "not_eligible": "not eligible", "undetermined": "undetermined"}
 
 
 @app.command("check")
@@ -34,7 +31,8 @@ def check(
         "--id", help="Only the conversation with this id (repeatable).")] = None,
     redact: Annotated[bool, typer.Option("--redact", help="Hide conversation titles.")] = False,
     verdict: Annotated[Optional[list[str]], typer.Option(
-        "--verdict", help="Only conversations with this verdict (repeatable).")] = None,
+        "--verdict", autocompletion=completes(VERDICTS),
+        help="Only conversations with this verdict (repeatable).")] = None,
     gpt: Annotated[Optional[list[str]], typer.Option(
         "--gpt", help="Only conversations with this GPT: profile name or `g-...` id (repeatable).")] = None,
     since: Annotated[Optional[str], typer.Option("--since", metavar="WHEN",
@@ -42,24 +40,32 @@ def check(
     until: Annotated[Optional[str], typer.Option("--until", metavar="WHEN",
                                                  help="Only conversations created before.")] = None,
     fail_on: Annotated[Optional[str], typer.Option(
-        "--fail-on", metavar="WHAT",
+        "--fail-on", metavar="WHAT", autocompletion=completes(FAIL_ON),
         help="Exit 1 if any conversation is eligible, undetermined, or has a disclosure.")] = None,
 ) -> None:
     """Check every conversation in a ChatGPT export: training eligibility and third parties."""
-    from gptpriv.check import Filters, Summary, check_export, conversation_dict
+    from gptpriv.check import (
+        Filters,
+        Summary,
+        check_export,
+        check_fail_on,
+        check_verdicts,
+        conversation_dict,
+        fails,
+        gpt_ids,
+        open_inputs,
+    )
+    from gptpriv.cli.output import with_progress
     from gptpriv.errors import InvalidValue
-    from gptpriv.resolver import Settings
+    from gptpriv.policy.resolver import Settings
     from gptpriv.timeutil import parse_when
 
-    for value in verdict or []:
-        if value not in VERDICTS:
-            raise InvalidValue(f"invalid --verdict `{value}`: use {', '.join(VERDICTS)}")
-    if fail_on is not None and fail_on not in FAIL_ON:
-        raise InvalidValue(f"invalid --fail-on `{fail_on}`: use {', '.join(FAIL_ON)}")
+    check_verdicts(verdict or [])
+    check_fail_on(fail_on)
     if json and jsonl:
         raise InvalidValue("give `--json` or `--jsonl`, not both")
-    snapshot, inputs = prepare(ctx, paths, account, device)
-    filters = Filters(frozenset(verdict or ()), frozenset(_gpt_ids(snapshot, gpt or [])),
+    snapshot, inputs = open_inputs(store(ctx), paths, account, device, sys.stdin.buffer)
+    filters = Filters(frozenset(verdict or ()), frozenset(gpt_ids(snapshot, gpt or [])),
                       parse_when(since) if since else None, parse_when(until) if until else None,
                       frozenset(ids or ()))
     summary = Summary()
@@ -73,9 +79,9 @@ def check(
                         "account_reason": choice.why})
         settings = Settings(choice.account, snapshot)
         results = check_export(reader, settings, filters, device, summary)
-        for facts, result in _with_progress(results, reader):
+        for facts, result in with_progress(results, reader):
             row = conversation_dict(facts, result, reader.label, redact)
-            failed = failed or _fails(fail_on, row)
+            failed = failed or fails(fail_on, row)
             if out is not None:
                 out.conversation(row)
             elif jsonl:
@@ -109,7 +115,7 @@ class _JsonStream:
         import msgspec
 
         self._encode = msgspec.json.Encoder().encode
-        self._spool = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b")
+        self._spool = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b")  # noqa: SIM115 (closed by close())
         self._spool.write(b'{"schema_version": 1, "conversations": [')
         self._first = True
 
@@ -128,68 +134,6 @@ class _JsonStream:
         self._spool.close()
 
 
-def prepare(ctx: typer.Context, paths: list[str], account: str | None,
-            device: str | None) -> tuple[Any, list[tuple[Any, Any]]]:
-    """Profiles, and each input opened with the account it is checked against."""
-    from gptpriv import accounts, gpts
-    from gptpriv.check import pick_account
-    from gptpriv.errors import InvalidValue
-    from gptpriv.export import ExportReader
-
-    st = store(ctx)
-    snapshot = gpts.load_snapshot(st)
-    flag_account = accounts.load_account(st, account) if account else None
-    current_name, _ = accounts.current_account(st)
-    current = next((a for a in snapshot.accounts if a.name == current_name), None)
-    inputs = []
-    for path in paths:  # every input is opened before anything is read
-        reader = ExportReader(path, sys.stdin.buffer)
-        choice = pick_account(snapshot, flag_account, current, reader)
-        if device and (choice.account is None or choice.account.device(device) is None):
-            raise InvalidValue(f"no device named `{device}` on the account used for {reader.label}")
-        inputs.append((reader, choice))
-    return snapshot, inputs
-
-
-def _gpt_ids(snapshot: Any, values: list[str]) -> list[str]:
-    from gptpriv.errors import NotFound
-
-    ids = []
-    for value in values:
-        if value.startswith("g-"):
-            ids.append(value)
-            continue
-        gpt = snapshot.gpt_by_name(value)
-        if gpt is None or not gpt.id:
-            raise NotFound(f"no GPT profile `{value}` with an id to filter on")
-        ids.append(gpt.id)
-    return ids
-
-
-def _fails(fail_on: str | None, row: dict[str, Any]) -> bool:
-    if fail_on == "disclosure":
-        return bool(row["third_parties"])
-    return fail_on is not None and row["verdict"] == fail_on
-
-
-def _with_progress(results: Any, reader: Any) -> Any:
-    """A progress bar on stderr for inputs over a few MB, only when stderr is a terminal."""
-    total = reader.total_bytes
-    if not sys.stderr.isatty() or not total or total < 8 * 1024 * 1024:
-        yield from results
-        return
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-    from gptpriv.cli.output import console
-
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TimeRemainingColumn(), console=console(stderr=True), transient=True) as bar:
-        task = bar.add_task("reading", total=total)
-        for item in results:
-            bar.update(task, completed=reader.bytes_read)
-            yield item
-
-
 def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, explain: bool) -> None:
     from gptpriv.cli.output import say, table, warn
     from gptpriv.timeutil import local_text, parse_when
@@ -206,7 +150,7 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
         [local_text(parse_when(r["create_time"])) if r["create_time"] else "?",
          "(redacted)" if r["title"] is None and r["id"] else (r["title"] or "")[:48],
          ", ".join(names.get(g, g) for g in r["gpt_ids"]),
-         _SHORT[r["verdict"]], r["reasons"][0]["rule"] if r["reasons"] else "",
+         TABLE_LABELS[r["verdict"]], r["reasons"][0]["rule"] if r["reasons"] else "",
          ", ".join(sorted({d["party"] for d in r["third_parties"]}))]
         for r in rows
     ])
@@ -232,7 +176,7 @@ def _explain(row: dict[str, Any]) -> None:
     from gptpriv.cli.output import say
 
     say()
-    say(f"{row['id']}" + (f" {row['title']}" if row["title"] else "") + f": {_SHORT[row['verdict']]}")
+    say(f"{row['id']}" + (f" {row['title']}" if row["title"] else "") + f": {TABLE_LABELS[row['verdict']]}")
     for reason in row["reasons"]:
         say(f"  {reason['rule']}: {reason['message']}")
         say(f"    from: {reason['source']}")

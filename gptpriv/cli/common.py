@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 if TYPE_CHECKING:
-    from gptpriv.model import Entry, Timeline
-    from gptpriv.store import Store
+    from gptpriv.profiles.model import Entry, Timeline
+    from gptpriv.profiles.store import Store
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
 AtOpt = Annotated[
@@ -25,8 +26,22 @@ AccountOpt = Annotated[
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
+def completes(values: Sequence[str]) -> Callable[[str], list[str]]:
+    """TAB completion for an option whose values the core defines: the same tuple the core
+    checks against, so help, completion and validation never disagree."""
+
+    def complete(incomplete: str) -> list[str]:
+        return [v for v in values if v.startswith(incomplete)]
+
+    return complete
+
+
+def one_of(values: Sequence[str]) -> str:
+    return ", ".join(values[:-1]) + f" or {values[-1]}"
+
+
 def store(ctx: typer.Context) -> Store:
-    from gptpriv.store import Store, choose_home
+    from gptpriv.profiles.store import Store, choose_home
 
     root = ctx.find_root()
     if root.obj is None:

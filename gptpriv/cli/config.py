@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from gptpriv.cli.common import JsonOpt, store
@@ -25,13 +27,13 @@ def path(ctx: typer.Context) -> None:
 @app.command("show")
 def show(ctx: typer.Context, json: JsonOpt = False) -> None:
     """Show each setting with where it came from: flag, environment, file or default."""
-    from gptpriv import accounts
-    from gptpriv.store import SCHEMA_VERSION, choose_home
+    from gptpriv.profiles import accounts
+    from gptpriv.profiles.store import SCHEMA_VERSION, choose_home
 
     home = choose_home(ctx.find_root().obj.get("home"))
     st = store(ctx)
     current, current_source = accounts.current_account(st)
-    settings = [
+    settings: list[dict[str, Any]] = [
         {"key": "home", "value": str(home.path), "source": home.source,
          "origin": _HOME_SOURCES[home.source]},
         {"key": "config_file", "value": str(st.config_path), "source": "default",

@@ -18,13 +18,14 @@ _DONE = {"allow": "Allow", "always": "Always allow", "deny": "Decline", "reset":
 
 def _record(ctx: typer.Context, word: str, gpt: str, domain: str, account: str | None,
             at: str | None) -> None:
-    from gptpriv import accounts, gpts
     from gptpriv.cli.output import say, warn
-    from gptpriv.validate import check_domain
+    from gptpriv.profiles import accounts
+    from gptpriv.profiles.checks import check_domain
+    from gptpriv.profiles.consents import record_consent
 
     st = store(ctx)
     account_name = accounts.resolve_account(st, account).name
-    for warning in gpts.record_consent(st, account_name, gpt, domain, word, when(at)):
+    for warning in record_consent(st, account_name, gpt, domain, word, when(at)):
         warn(f"gptpriv: note: {warning}")
     say(f"Recorded for account {account_name}: {_DONE[word]} for GPT {gpt} -> {check_domain(domain)}.")
 
@@ -60,7 +61,7 @@ def reset(ctx: typer.Context, gpt: GptArg, domain: DomainArg, account: AccountOp
 @app.command("list")
 def list_(ctx: typer.Context, account: AccountOpt = None, json: JsonOpt = False) -> None:
     """List an account's consent decisions, oldest first; the last for a pair is in force."""
-    from gptpriv import accounts
+    from gptpriv.profiles import accounts
     from gptpriv.timeutil import iso_utc, local_text
 
     found = accounts.resolve_account(store(ctx), account)

@@ -9,7 +9,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from gptpriv.cli.common import AccountOpt, AtOpt, JsonOpt, NoteOpt, YesOpt, confirm, store, when
+from gptpriv.cli.common import (
+    AccountOpt,
+    AtOpt,
+    JsonOpt,
+    NoteOpt,
+    YesOpt,
+    confirm,
+    store,
+    when,
+)
 
 app = typer.Typer(help='Devices and their legacy "Chat History & Training" toggle (never synced).',
                   no_args_is_help=True)
@@ -20,7 +29,7 @@ DeviceArg = Annotated[
 
 
 def _names(ctx: typer.Context, account: str | None, device: str | None) -> tuple[str, str]:
-    from gptpriv import accounts
+    from gptpriv.profiles import accounts
 
     found = accounts.resolve_account(store(ctx), account)
     return found.name, device or accounts.default_device_name()
@@ -29,8 +38,8 @@ def _names(ctx: typer.Context, account: str | None, device: str | None) -> tuple
 @app.command("add")
 def add(ctx: typer.Context, name: DeviceArg = None, account: AccountOpt = None) -> None:
     """Add a device (a browser or app where you used ChatGPT) to an account."""
-    from gptpriv import accounts
     from gptpriv.cli.output import say
+    from gptpriv.profiles import accounts
 
     account_name, device = _names(ctx, account, name)
     accounts.add_device(store(ctx), account_name, device)
@@ -40,8 +49,8 @@ def add(ctx: typer.Context, name: DeviceArg = None, account: AccountOpt = None) 
 @app.command("list")
 def list_(ctx: typer.Context, account: AccountOpt = None, json: JsonOpt = False) -> None:
     """List an account's devices with their toggle now."""
-    from gptpriv import accounts
     from gptpriv.cli.account import account_json
+    from gptpriv.profiles import accounts
 
     found = accounts.resolve_account(store(ctx), account)
     devices = account_json(found, None)["devices"]
@@ -62,9 +71,9 @@ def list_(ctx: typer.Context, account: AccountOpt = None, json: JsonOpt = False)
 
 def _record(ctx: typer.Context, name: str | None, account: str | None, on: bool,
             at: str | None, note: str | None) -> None:
-    from gptpriv import accounts
     from gptpriv.cli.common import recorded
     from gptpriv.cli.output import say
+    from gptpriv.profiles import accounts
 
     account_name, device = _names(ctx, account, name)
     moment = when(at)
@@ -91,8 +100,8 @@ def history_on(ctx: typer.Context, name: DeviceArg = None, account: AccountOpt =
 def remove(ctx: typer.Context, name: DeviceArg = None, account: AccountOpt = None,
            yes: YesOpt = False) -> None:
     """Remove a device and its timeline from an account."""
-    from gptpriv import accounts
     from gptpriv.cli.output import say
+    from gptpriv.profiles import accounts
 
     account_name, device = _names(ctx, account, name)
     confirm(f"Remove device {device} from account {account_name}?", yes)

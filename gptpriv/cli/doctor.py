@@ -6,7 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from gptpriv.cli.common import JsonOpt, store
+from gptpriv.cli.common import JsonOpt, completes, store
+from gptpriv.policy.lints import FAIL_LEVELS
 
 app = typer.Typer()
 
@@ -15,18 +16,16 @@ app = typer.Typer()
 def doctor(
     ctx: typer.Context, json: JsonOpt = False,
     fail_on: Annotated[Optional[str], typer.Option(
-        "--fail-on", metavar="LEVEL",
+        "--fail-on", metavar="LEVEL", autocompletion=completes(FAIL_LEVELS),
         help="Exit 1 when a finding reaches this level: warning or error.")] = None,
 ) -> None:
     """Check all profiles: settings that disagree, risky Actions, GPTs that cannot be matched."""
-    from gptpriv import gpts, timeutil
-    from gptpriv.lints import LEVELS, run_lints
+    from gptpriv import timeutil
+    from gptpriv.policy.lints import LEVELS, check_fail_level, run_lints
+    from gptpriv.profiles import load_snapshot
 
-    if fail_on is not None and fail_on not in ("warning", "error"):
-        from gptpriv.errors import InvalidValue
-
-        raise InvalidValue(f"invalid --fail-on `{fail_on}`: use warning or error")
-    findings = run_lints(gpts.load_snapshot(store(ctx)), timeutil.now())
+    check_fail_level(fail_on)
+    findings = run_lints(load_snapshot(store(ctx)), timeutil.now())
     if json:
         from gptpriv.cli.output import emit_json
 

@@ -6,10 +6,22 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from gptpriv.cli.common import AtOpt, JsonOpt, NoteOpt, YesOpt, confirm, store, timeline_json, when
+from gptpriv.cli.common import (
+    AtOpt,
+    JsonOpt,
+    NoteOpt,
+    YesOpt,
+    completes,
+    confirm,
+    one_of,
+    store,
+    timeline_json,
+    when,
+)
+from gptpriv.profiles.model import AUTH_KINDS, VISIBILITIES
 
 if TYPE_CHECKING:
-    from gptpriv.model import Gpt
+    from gptpriv.profiles.model import Gpt
 
 app = typer.Typer(help="GPTs (your own and others'), their builder setting and Actions.",
                   no_args_is_help=True)
@@ -21,7 +33,8 @@ NameArg = Annotated[str, typer.Argument(metavar="GPT", help="GPT profile name (a
 TitleOpt = Annotated[Optional[str], typer.Option("--title", help="Display name of the GPT.")]
 IdOpt = Annotated[Optional[str], typer.Option("--id", help="The GPT's id, `g-...`, from its address.")]
 VisibilityOpt = Annotated[
-    Optional[str], typer.Option("--visibility", help="only-me, link, public or workspace.")
+    Optional[str], typer.Option("--visibility", autocompletion=completes(VISIBILITIES),
+                                help=f"{one_of(VISIBILITIES)}.")
 ]
 BuilderOpt = Annotated[Optional[str], typer.Option("--builder", help="Who built it.")]
 DomainArg = Annotated[str, typer.Argument(metavar="DOMAIN", help="The API's host name.")]
@@ -34,7 +47,7 @@ _DEFAULT_WHY = {
 
 def gpt_json(gpt: Gpt) -> dict[str, Any]:
     from gptpriv.cli.output import setting_word
-    from gptpriv.gpts import gpt_page
+    from gptpriv.profiles.gpts import gpt_page
     from gptpriv.timeutil import iso_utc, now
 
     return {
@@ -65,8 +78,9 @@ def create(
     builder: BuilderOpt = None,
 ) -> None:
     """Record a GPT: one you built, or (with --not-mine) one someone else built."""
-    from gptpriv import gpts, timeutil
+    from gptpriv import timeutil
     from gptpriv.cli.output import say
+    from gptpriv.profiles import gpts
 
     gpts.create_gpt(store(ctx), name, title=title, gpt_id=gpt_id, mine=mine,
                     visibility=visibility, verified_builder=verified_builder, builder=builder,
@@ -82,7 +96,7 @@ def create(
 @app.command("list")
 def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
     """List GPT profiles."""
-    from gptpriv import gpts
+    from gptpriv.profiles import gpts
 
     found = gpts.load_gpts(store(ctx))
     if json:
@@ -106,7 +120,7 @@ def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
 @app.command("show")
 def show(ctx: typer.Context, name: NameArg, json: JsonOpt = False) -> None:
     """Show a GPT: id, builder, training setting, Actions and past reports."""
-    from gptpriv import gpts
+    from gptpriv.profiles import gpts
 
     gpt = gpts.load_gpt(store(ctx), name)
     doc = gpt_json(gpt)
@@ -145,8 +159,8 @@ def set_(
     builder: BuilderOpt = None,
 ) -> None:
     """Change a GPT's title, id, visibility, builder or ownership."""
-    from gptpriv import gpts
     from gptpriv.cli.output import say
+    from gptpriv.profiles import gpts
 
     changes = {"title": title, "id": gpt_id, "mine": mine, "visibility": visibility,
                "verified_builder": verified_builder, "builder": builder}
@@ -159,9 +173,9 @@ def set_(
 
 
 def _record(ctx: typer.Context, name: str, allowed: bool, at: str | None, note: str | None) -> None:
-    from gptpriv import gpts
     from gptpriv.cli.common import recorded
     from gptpriv.cli.output import say
+    from gptpriv.profiles import gpts
 
     moment = when(at)
     changed = gpts.record_builder_training(store(ctx), name, allowed=allowed, at=moment, note=note)
@@ -183,8 +197,8 @@ def opt_in(ctx: typer.Context, name: NameArg, at: AtOpt = None, note: NoteOpt = 
 @app.command("history")
 def history(ctx: typer.Context, name: NameArg, json: JsonOpt = False) -> None:
     """The builder's dated training timeline, oldest first."""
-    from gptpriv import gpts
     from gptpriv.cli.output import setting_word
+    from gptpriv.profiles import gpts
 
     gpt = gpts.load_gpt(store(ctx), name)
     if json:
@@ -203,8 +217,8 @@ def history(ctx: typer.Context, name: NameArg, json: JsonOpt = False) -> None:
 @app.command("remove")
 def remove(ctx: typer.Context, name: NameArg, yes: YesOpt = False) -> None:
     """Delete a GPT profile."""
-    from gptpriv import gpts
     from gptpriv.cli.output import say
+    from gptpriv.profiles import gpts
 
     gpts.load_gpt(store(ctx), name)
     confirm(f"Remove GPT {name}?", yes)
@@ -216,8 +230,8 @@ def remove(ctx: typer.Context, name: NameArg, yes: YesOpt = False) -> None:
 def report(ctx: typer.Context, name: NameArg, reason: Annotated[str, typer.Option(
         "--reason", help="Why you report it (kept in the profile).")], at: AtOpt = None) -> None:
     """Record that you reported a GPT to OpenAI, and print the page where you file it."""
-    from gptpriv import gpts
     from gptpriv.cli.output import say
+    from gptpriv.profiles import gpts
 
     gpt = gpts.add_report(store(ctx), name, reason=reason, at=when(at))
     page = gpts.gpt_page(gpt)
@@ -231,7 +245,8 @@ def report(ctx: typer.Context, name: NameArg, reason: Annotated[str, typer.Optio
 @action_app.command("add")
 def action_add(
     ctx: typer.Context, name: NameArg, domain: DomainArg,
-    auth: Annotated[Optional[str], typer.Option("--auth", help="none, api-key or oauth.")] = None,
+    auth: Annotated[Optional[str], typer.Option(
+        "--auth", autocompletion=completes(AUTH_KINDS), help=f"{one_of(AUTH_KINDS)}.")] = None,
     privacy_policy: Annotated[Optional[str], typer.Option(
         "--privacy-policy", metavar="URL", help="The API's privacy policy (https).")] = None,
     operation: Annotated[Optional[list[str]], typer.Option(
@@ -239,9 +254,9 @@ def action_add(
         help="An operation; repeat for several. `:consequential` if ChatGPT asks every time.")] = None,
 ) -> None:
     """Declare an Action (or update one): the domain a GPT sends data to."""
-    from gptpriv import gpts
     from gptpriv.cli.output import say
-    from gptpriv.validate import check_domain
+    from gptpriv.profiles import gpts
+    from gptpriv.profiles.checks import check_domain
 
     is_new = gpts.add_action(store(ctx), name, domain, auth=auth, privacy_policy=privacy_policy,
                              operations=operation or [])
@@ -251,7 +266,7 @@ def action_add(
 @action_app.command("list")
 def action_list(ctx: typer.Context, name: NameArg, json: JsonOpt = False) -> None:
     """List a GPT's Actions."""
-    from gptpriv import gpts
+    from gptpriv.profiles import gpts
 
     doc = gpt_json(gpts.load_gpt(store(ctx), name))
     if json:
@@ -275,8 +290,8 @@ def action_list(ctx: typer.Context, name: NameArg, json: JsonOpt = False) -> Non
 @action_app.command("remove")
 def action_remove(ctx: typer.Context, name: NameArg, domain: DomainArg) -> None:
     """Remove an Action from a GPT."""
-    from gptpriv import gpts
     from gptpriv.cli.output import say
+    from gptpriv.profiles import gpts
 
     gpts.remove_action(store(ctx), name, domain)
     say(f"Removed action {domain} from GPT {name}.")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 JSON_SCHEMA_VERSION = 1
 
@@ -70,3 +72,19 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | No
 
 def setting_word(value: bool | None, on: str = "allowed", off: str = "off") -> str:
     return "unknown" if value is None else (on if value else off)
+
+
+def with_progress(results: Iterator[T], reader: Any) -> Iterator[T]:
+    """A progress bar on stderr for inputs over a few MB, only when stderr is a terminal."""
+    total = reader.total_bytes
+    if not sys.stderr.isatty() or not total or total < 8 * 1024 * 1024:
+        yield from results
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TimeRemainingColumn(), console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task("reading", total=total)
+        for item in results:
+            bar.update(task, completed=reader.bytes_read)
+            yield item

@@ -15,8 +15,9 @@ app = typer.Typer()
 def report(
     ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(metavar="EXPORT...", help="As for `gptpriv check`.")],
-    output: Annotated[str, typer.Option("--output", "-o", metavar="FILE",
-                                        help="Where to write the HTML (- for standard output).")] = "gptpriv-report.html",
+    output: Annotated[str, typer.Option(
+        "--output", "-o", metavar="FILE",
+        help="Where to write the HTML (- for standard output).")] = "gptpriv-report.html",
     account: AccountOpt = None,
     redact: Annotated[bool, typer.Option("--redact", help="Hide conversation titles.")] = False,
 ) -> None:
@@ -25,26 +26,26 @@ def report(
     import sys
     from pathlib import Path
 
-    from gptpriv.check import Filters, Summary, check_export
-    from gptpriv.cli.check import _with_progress, prepare
-    from gptpriv.cli.output import say
+    from gptpriv.check import Filters, Summary, check_export, open_inputs
+    from gptpriv.cli.common import store
+    from gptpriv.cli.output import say, with_progress
+    from gptpriv.policy.resolver import Settings
     from gptpriv.report import ReportBuilder
-    from gptpriv.resolver import Settings
     from gptpriv.timeutil import now
 
-    snapshot, inputs = prepare(ctx, paths, account, None)
+    snapshot, inputs = open_inputs(store(ctx), paths, account, None, sys.stdin.buffer)
     summary = Summary()
     builder = ReportBuilder(snapshot, redact, summary)
     for reader, choice in inputs:
         builder.exports.append({"path": reader.label, "account": choice.account.name if choice.account else None,
                                 "account_reason": choice.why})
-        for facts, verdict in _with_progress(check_export(reader, Settings(choice.account, snapshot),
+        for facts, verdict in with_progress(check_export(reader, Settings(choice.account, snapshot),
                                                           Filters(), None, summary), reader):
             builder.add(facts, verdict)
     if output == "-":
         builder.write(sys.stdout, now())
         return
-    from gptpriv.store import atomic_file
+    from gptpriv.profiles.store import atomic_file
 
     target = Path(output)
     try:

@@ -12,7 +12,7 @@ app = typer.Typer()
 @app.command("rules")
 def rules(json: JsonOpt = False) -> None:
     """The rules, in the order they are applied, with the source of each (paraphrases marked)."""
-    from gptpriv.rules import RULES
+    from gptpriv.policy.rules import RULES
 
     if json:
         from gptpriv.cli.output import emit_json

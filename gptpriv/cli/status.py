@@ -7,11 +7,10 @@ from typing import Annotated, Optional
 import typer
 
 from gptpriv.cli.common import AccountOpt, AtOpt, JsonOpt, store, when
+from gptpriv.policy.facts import SENTENCE_LABELS
 
 app = typer.Typer()
 
-VERDICT_WORDS = {"eligible": "may be used for training", "not_eligible": "not used for training",
-                 "undetermined": "undetermined"}
 
 
 @app.command("status")
@@ -27,44 +26,16 @@ def status(
     at: AtOpt = None, json: JsonOpt = False,
 ) -> None:
     """Would a conversation started now (or --at WHEN) be used for training? Who would see it?"""
-    from gptpriv import accounts, gpts
-    from gptpriv.errors import NotFound, show
-    from gptpriv.model import Snapshot
-    from gptpriv.resolver import Conversation, Settings, planned_calls, resolve, verdict_dict
+    from gptpriv.policy.resolver import verdict_dict
+    from gptpriv.status import planned_status
     from gptpriv.timeutil import iso_utc
 
-    st = store(ctx)
     moment = when(at)
-    found = accounts.resolve_account(st, account) if account or accounts.current_account(st)[0] else None
-    snapshot = Snapshot((found,) if found else (), tuple(gpts.load_gpts(st)))
-    sources = {"create_time": "--at option" if at else "now"}
-    gpt_ref, calls = None, ()
-    if gpt:
-        profile = None if gpt.startswith("g-") else gpts.load_gpt(st, gpt)
-        if gpt.startswith("g-"):
-            from gptpriv.validate import check_gpt_id
-
-            profile = snapshot.gpt_by_id(check_gpt_id(gpt))
-        gpt_ref = gpt if gpt.startswith("g-") else (profile.id or f"profile:{profile.name}")  # type: ignore[union-attr]
-        sources[f"gpt:{gpt_ref}"] = "--gpt option"
-        calls = planned_calls(profile, gpt_ref, moment) if profile else ()
-    if device:
-        if found is None or found.device(device) is None:
-            raise NotFound(f"no device named {show(device)} on the account")
-        sources["device"] = "--device option"
-    if temporary:
-        sources["temporary"] = "--temporary option"
-    if feedback:
-        sources["feedback"] = "--feedback option"
-    conversation = Conversation(create_time=moment, gpt_ids=(gpt_ref,) if gpt_ref else (),
-                                temporary=temporary, feedback=feedback, device=device,
-                                calls=calls, sources=sources)
-    verdict = resolve(Settings(found, snapshot), conversation)
-    devices = [
-        {"name": d.name, "history": "on" if d.history.value_at(moment) else "off",
-         "since": iso_utc(e.at) if (e := d.history.entry_at(moment)) else None}
-        for d in (found.devices if found else ())
-    ]
+    result = planned_status(store(ctx), account=account, gpt=gpt, device=device, temporary=temporary,
+                            feedback=feedback, moment=moment, at_given=at is not None)
+    found, verdict = result.account, result.verdict
+    devices = [{"name": d.name, "history": "on" if d.history_on else "off",
+                "since": iso_utc(d.since) if d.since else None} for d in result.devices]
     doc = {"account": found.name if found else None, "at": iso_utc(moment), "gpt": gpt,
            "device": device, "temporary": temporary, "feedback": feedback,
            **verdict_dict(verdict), "devices": devices}
@@ -79,7 +50,7 @@ def status(
     say(f"A {'temporary ' if temporary else ''}conversation started {local_text(moment)}"
         f" on account {found.name if found else '(none recorded)'}"
         + (f" with GPT {gpt}" if gpt else "") + (f" on device {device}" if device else "") + ":")
-    say(f"Training: {VERDICT_WORDS[verdict.verdict]}")
+    say(f"Training: {SENTENCE_LABELS[verdict.verdict]}")
     for reason in verdict.reasons:
         say(f"  {reason.rule}: {reason.message}")
         say(f"    from: {reason.source}")
@@ -96,6 +67,6 @@ def status(
             f"consent on record: {d.consent}; privacy policy: {d.privacy_policy or 'none'}")
     if devices:
         say("Devices (the legacy switch never synced; each has its own):")
-    for d in devices:
-        say(f"  {d['name']}: Chat History & Training {d['history']}"
-            + (f" since {d['since']}" if d["since"] else ""))
+    for state in devices:
+        say(f"  {state['name']}: Chat History & Training {state['history']}"
+            + (f" since {state['since']}" if state["since"] else ""))

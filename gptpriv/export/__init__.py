@@ -14,22 +14,36 @@ from __future__ import annotations
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import IO, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import msgspec
 
 from gptpriv.export import parallel, schema
-from gptpriv.export.facts import FeedbackIndex, Facts, conversation_reader, extract, facts_from
-from gptpriv.export.sources import ExportError, Part, find_parts, read_small
-from gptpriv.export.stream import (CHUNK, DECODE_ERRORS, ArrayReader, Broken, Prefixed, StreamError,
-                                   _error_text, element_error)
+from gptpriv.export.facts import (
+    Facts,
+    FeedbackIndex,
+    conversation_reader,
+    extract,
+    facts_from,
+)
+from gptpriv.export.sources import BinaryStream, ExportError, Part, find_parts, read_small
+from gptpriv.export.stream import (
+    CHUNK,
+    DECODE_ERRORS,
+    ArrayReader,
+    Broken,
+    Prefixed,
+    StreamError,
+    _error_text,
+    element_error,
+)
 
 __all__ = ["ExportError", "ExportReader", "Facts", "Skipped"]
 
 
 class Skipped(NamedTuple):
     part: str
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index
     offset: int
     id: str | None
     message: str
@@ -43,7 +57,7 @@ def _stream_error(part: Part, error: StreamError) -> ExportError:
     return ExportError(f"{part.label}: byte {error.offset}: {error}")
 
 
-def _read_up_to(handle: IO[bytes], size: int) -> bytes:
+def _read_up_to(handle: BinaryStream, size: int) -> bytes:
     """Up to `size` bytes, fewer only at the end: a pipe gives what it has at each read."""
     pieces, got = [], 0
     while got < size:
@@ -59,8 +73,9 @@ class ExportReader:
     def __init__(self, path: str, stdin: IO[bytes] | None = None) -> None:
         self.parts = find_parts(path, stdin)
         self.label = self.parts.label
-        self.user = self._small(self.parts.user, schema.User) if self.parts.user else None
-        feedback = self._small(self.parts.feedback, list[schema.Feedback]) if self.parts.feedback else []
+        self.user: schema.User | None = self._small(self.parts.user, schema.User) if self.parts.user else None
+        feedback: list[schema.Feedback] = (self._small(self.parts.feedback, list[schema.Feedback])
+                                           if self.parts.feedback else [])
         self.feedback = FeedbackIndex(feedback)
         self._finished_bytes = 0
         self._current: ArrayReader | None = None
@@ -72,7 +87,7 @@ class ExportReader:
         return self._finished_bytes + (self._current.bytes_read if self._current else 0)
 
     @staticmethod
-    def _small(part: Part, kind: object) -> object:
+    def _small(part: Part, kind: Any) -> Any:
         try:
             return msgspec.json.decode(read_small(part), type=kind)
         except DECODE_ERRORS as error:
@@ -88,7 +103,7 @@ class ExportReader:
             except OSError as exc:
                 raise ExportError(f"{part.label}: {exc.strerror or exc}") from None
 
-    def _part(self, part: Part, handle: IO[bytes]) -> Iterator[Facts | Skipped]:
+    def _part(self, part: Part, handle: BinaryStream) -> Iterator[Facts | Skipped]:
         head = handle.read(64)
         first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
         if first == b"{":
@@ -107,7 +122,8 @@ class ExportReader:
             shared = len(head) > parallel.STREAM_MIN_BYTES
         elif parallel.worth_it(part.size):
             try:
-                plan = parallel.plan_file(part.path, part.size) if part.path is not None else None
+                plan = parallel.plan_file(part.path, part.size) \
+                    if part.path is not None and part.size is not None else None
             except StreamError as error:
                 raise _stream_error(part, error) from None
             if plan is not None:

@@ -9,28 +9,32 @@ from typing import NamedTuple
 
 from gptpriv.export import schema
 from gptpriv.export.stream import CHUNK, ArrayDecoder, ArrayReader, Broken, Element
-from gptpriv.resolver import Call
+from gptpriv.policy.facts import Call, Conversation
 
 _JIT = "__jit_plugin"
 _DECISIONS = {"allow", "always_allow", "deny"}
 
 
 class Facts(NamedTuple):
-    index: int
+    """One conversation of an export: where it is, what identifies it to a person, and what
+    the rules look at (`conversation`)."""
+
+    index: int  # type: ignore[assignment]  # a field named like tuple.index
     offset: int
-    id: str | None
     title: str | None
-    create_time: datetime | None
     update_time: datetime | None
-    gpt_ids: tuple[str, ...]
-    gpt_sources: dict[str, str]
-    project_ids: tuple[str, ...]
-    temporary: bool
-    feedback: bool
-    calls: tuple[Call, ...]
+    conversation: Conversation
     tools: dict[str, int]  # built-in tools run by OpenAI: counted, never third parties
     memory_writes: int
     messages: int
+
+    @property
+    def id(self) -> str | None:
+        return self.conversation.id
+
+    @property
+    def create_time(self) -> datetime | None:
+        return self.conversation.create_time
 
 
 class FeedbackIndex:
@@ -120,9 +124,9 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
             jit = meta.jit_plugin_data
             if jit is not None and jit.from_client and jit.from_client.user_action:
                 action = jit.from_client.user_action
-                decision = action.data.type if action.data else None
+                decision = (action.data.type if action.data else None) or ""
                 if action.target_message_id and decision in _DECISIONS:
-                    approvals[action.target_message_id] = decision  # type: ignore[assignment]
+                    approvals[action.target_message_id] = decision
         if message_ids and (message.id or node_id) in message_ids:
             got_feedback = True
         author = message.author
@@ -160,14 +164,25 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
                 if call is not None:
                     calls.append(call)
 
+    sources = {f"gpt:{gid}": where for gid, where in gpts.items()}
+    sources.update(_SOURCES)
     return Facts(
-        index=index, offset=offset, id=conversation_id, title=conv.title,
-        create_time=to_time(conv.create_time), update_time=to_time(conv.update_time),
-        gpt_ids=tuple(sorted(gpts)), gpt_sources=gpts, project_ids=tuple(sorted(projects)),
-        temporary=bool(conv.is_temporary_chat), feedback=got_feedback,
-        calls=tuple(sorted(calls, key=lambda c: (c.time or datetime.min.replace(tzinfo=timezone.utc), c.party))),
+        index=index, offset=offset, title=conv.title, update_time=to_time(conv.update_time),
+        conversation=Conversation(
+            id=conversation_id, create_time=to_time(conv.create_time), gpt_ids=tuple(sorted(gpts)),
+            project_ids=tuple(sorted(projects)), temporary=bool(conv.is_temporary_chat),
+            feedback=got_feedback, calls=tuple(sorted(calls, key=_call_order)), sources=sources),
         tools=dict(sorted(tools.items())), memory_writes=memory_writes, messages=messages,
     )
+
+
+# Where an export conversation's facts come from, as `--explain` names them.
+_SOURCES = {"create_time": "export `create_time`", "feedback": "export message_feedback.json"}
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _call_order(call: Call) -> tuple[datetime, str]:
+    return call.time or _EARLIEST, call.party
 
 
 def _call(recipient: str, message: schema.Message, replies: list[tuple[str, schema.Message]],

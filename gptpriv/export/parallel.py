@@ -17,21 +17,27 @@ found is read by one process.
 
 from __future__ import annotations
 
+import io
 import mmap
 import multiprocessing
 import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from itertools import islice
 from pathlib import Path
-from typing import IO, Any, NamedTuple, Optional
+from typing import IO, Any, NamedTuple
 
 import msgspec
 
-from gptpriv.export.facts import CONVERSATIONS, Facts, FeedbackIndex, facts_from, shifted
-from gptpriv.export.stream import (DECODE_ERRORS, LIKELY_CUT, TRUNCATED_END, Broken, StreamError,
-                                   decode_in_place, is_truncated)
+from gptpriv.export.boundaries import boundary
+from gptpriv.export.facts import (
+    CONVERSATIONS,
+    Facts,
+    FeedbackIndex,
+    facts_from,
+    shifted,
+)
+from gptpriv.export.stream import TRUNCATED_END, Broken, StreamError
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 # Bytes of JSON per unit of work: about 20 ms of decoding, so a run ends with the cores
@@ -68,69 +74,13 @@ def worth_it(size: int | None) -> bool:
     return size is not None and size >= PARALLEL_MIN_BYTES and possible()
 
 
-# -- boundaries between conversations ------------------------------------------------------
-
-def boundary(buffer: bytearray | memoryview, start: int = 0, end: int | None = None,
-             tries: int = 4) -> tuple[tuple[int, int] | None, int]:
-    """(comma, brace) of the first verified top-level boundary in buffer[start:end], or None;
-    and where to search again once more has been read after the buffer.
-
-    Candidates are `}, {` followed by a key that opens a conversation. One is verified by
-    decoding a conversation from it: a start inside a conversation (a list of objects in
-    its metadata, say) does not decode as one. A candidate whose conversation runs past the
-    end of the buffer is undecided: the next search starts there.
-    """
-    end = len(buffer) if end is None else end
-    for found in LIKELY_CUT.finditer(buffer, start, end):
-        comma, brace = found.start("comma"), found.start("brace")
-        starts = _starts_conversation(buffer, brace, end)
-        if starts:
-            return (comma, brace), brace
-        if starts is None:
-            return None, found.start()
-        tries -= 1
-        if not tries:
-            break
-    return None, max(start, end - 64)  # a candidate may be cut off at the end
-
-
-class _Anything(msgspec.Struct):
-    """Any JSON object, skipped over."""
-
-
-class _Opening(msgspec.Struct):
-    mapping: Optional[dict[str, _Anything]] = None
-
-
-# Verifying a boundary needs the syntax of a conversation and its `mapping`, not its facts:
-# skipping the rest is faster than decoding it.
-_OPENINGS = msgspec.json.Decoder(list[_Opening])
-
-
-def _starts_conversation(buffer: bytearray | memoryview, brace: int, end: int) -> bool | None:
-    """Whether one whole conversation starts at `brace`; None when the buffer ends first.
-
-    It is decoded up to each following candidate in turn: up to one inside it, it is cut
-    short ("truncated"); up to its real end, it decodes. Each try is decoded in place.
-    """
-    for after in islice(LIKELY_CUT.finditer(buffer, brace + 1, end), 8):
-        try:
-            items = decode_in_place(_OPENINGS, buffer, brace - 1, after.start())
-        except DECODE_ERRORS as error:
-            if is_truncated(error):
-                continue
-            return False
-        return len(items) == 1 and items[0].mapping is not None
-    return None
-
-
 # -- the workers ---------------------------------------------------------------------------
 
 class _Worker:
     """What a worker process is given once, when it starts (inherited through fork)."""
 
     feedback: FeedbackIndex = FeedbackIndex()
-    file: IO[bytes] | None = None
+    file: io.BufferedReader | None = None
     shared: mmap.mmap | None = None
     slot_size = 0
     # A plain file's units are read into one buffer, kept: a new one for each unit would
@@ -177,7 +127,10 @@ def _unit_facts(unit: _Unit) -> tuple[bytes, int]:
     facts: list[Facts] = []
     broken: list[Broken] = []
     for item in facts_from(elements, _Worker.feedback):
-        (broken if isinstance(item, Broken) else facts).append(item)
+        if isinstance(item, Broken):
+            broken.append(item)
+        else:
+            facts.append(item)
     return _RESULTS_OUT.encode((facts, broken)), unit.length
 
 
@@ -281,7 +234,8 @@ def _boundary_after(handle: IO[bytes], at: int, closing: int) -> tuple[int, int]
 
 def _file_units(plan: FilePlan) -> Iterator[_Unit]:
     """Units of a plain file, found lazily (in the pool's task thread) as workers take them."""
-    start, cut = plan.opening + 1, plan.first
+    start = plan.opening + 1
+    cut: tuple[int, int] | None = plan.first
     with open(plan.path, "rb") as handle:
         while cut is not None:
             comma, brace = cut

@@ -11,7 +11,7 @@ import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, NamedTuple, Self
+from typing import IO, Any, NamedTuple, Protocol, Self
 
 from gptpriv.errors import GptprivError
 
@@ -25,9 +25,18 @@ class ExportError(GptprivError):
     """An input that cannot be read as an export at all: one line, exit 2."""
 
 
+class BinaryStream(Protocol):
+    """What a part opens to: a file, a ZIP member or standard input, read front to back."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Any: ...
+    def __exit__(self, *args: Any) -> Any: ...
+
+
 class Part(NamedTuple):
     label: str  # what error messages name: a path, or `archive.zip:member`
-    open: Callable[[], IO[bytes]]
+    open: Callable[[], BinaryStream]
     size: int | None
     path: Path | None = None  # a plain file on disk, which can be read from its middle
 
@@ -123,6 +132,7 @@ class ZipMember:
         from zlib_ng import zlib_ng
 
         self._zlib = zlib_ng
+        self._inflate_error: Any = zlib_ng.error  # its stubs declare it as an instance
         self._name = info.filename
         self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
         self._file.seek(info.header_offset)
@@ -152,7 +162,7 @@ class ZipMember:
                     break
                 try:
                     data = self._inflate.decompress(source, want)
-                except self._zlib.error as exc:
+                except self._inflate_error as exc:
                     raise zipfile.BadZipFile(f"{self._name!r}: {exc}") from None
                 if not data and self._inflate.eof:
                     break
@@ -182,7 +192,7 @@ class ZipMember:
 def read_small(part: Part, limit: int = 256 * 1024 * 1024) -> bytes:
     """A whole small part (user.json, feedback, one conversation object), size-limited."""
     with part.open() as handle:
-        data = handle.read(limit + 1)
+        data: bytes = handle.read(limit + 1)
     if len(data) > limit:
         raise ExportError(f"{part.label}: larger than {limit} bytes")
     return data

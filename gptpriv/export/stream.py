@@ -39,13 +39,13 @@ _TAIL = 1 << 20
 
 
 class Element(NamedTuple):
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index
     offset: int  # byte offset in the file; -1 when not known (only broken ones need it)
     value: Any
 
 
 class Broken(NamedTuple):
-    index: int
+    index: int  # type: ignore[assignment]  # a field named like tuple.index
     offset: int
     message: str
 

@@ -1,20 +1,15 @@
 """The domain: accounts, devices, GPTs, Actions, consent decisions and dated timelines.
 
-Frozen, typed views of the profile files. `parse_account` and `parse_gpt` validate a raw
-TOML dict and raise ProfileError naming the file and the key; the raw dict itself stays the
-source of truth for writing, so keys this version does not know survive a rewrite.
+Frozen, typed views of the profile files (built from TOML by `profiles.parse`). The raw dict
+stays the source of truth for writing, so keys this version does not know survive a rewrite.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
-
-from gptpriv.errors import ProfileError
-from gptpriv.timeutil import as_utc
+from typing import NamedTuple
 
 CONSUMER_PLANS = ("free", "go", "plus", "pro")
 BUSINESS_PLANS = ("team", "business", "enterprise", "edu", "api")
@@ -31,7 +26,9 @@ class Entry(NamedTuple):
     at: datetime
     allowed: bool
     note: str = ""
-    index: int = 0  # position in the profile file's list, to say where a fact came from
+    # Position in the profile file's list, to say where a fact came from. (A field named like
+    # tuple.index, hence the ignore.)
+    index: int = 0  # type: ignore[assignment]
 
 
 class Timeline(NamedTuple):
@@ -68,7 +65,7 @@ class Consent(NamedTuple):
     domain: str
     decision: str
     at: datetime
-    index: int = 0
+    index: int = 0  # type: ignore[assignment]  # a field named like tuple.index
 
 
 class Account(NamedTuple):
@@ -144,104 +141,6 @@ def plan_default(plan: str | None) -> bool | None:
 def builder_default(mine: bool) -> bool | None:
     """Your own GPT starts with the editor's box checked; someone else's is unknown."""
     return True if mine else None
-
-
-class _Reader:
-    """Typed access to a raw dict that names the file and key path in every error."""
-
-    def __init__(self, path: Path, data: Mapping[str, Any], where: str = "") -> None:
-        self.path, self.data, self.where = path, data, where
-
-    def fail(self, key: str, expected: str) -> ProfileError:
-        place = f"{self.where}.{key}" if self.where else key
-        return ProfileError(f"{self.path}: `{place}`: expected {expected}")
-
-    def str(self, key: str, *, required: bool = False, choices: Sequence[str] = ()) -> Any:
-        value = self.data.get(key)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str) or (choices and value not in choices):
-            raise self.fail(key, f"one of {', '.join(choices)}" if choices else "a string")
-        return value
-
-    def bool(self, key: str, default: bool | None = None) -> bool:
-        """A boolean; with no default, the key is required."""
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            raise self.fail(key, "true or false")
-        return value
-
-    def time(self, key: str) -> datetime:
-        value = self.data.get(key)
-        if not isinstance(value, (datetime, date)):
-            raise self.fail(key, "a date-time such as 2024-05-01T09:30:00Z")
-        return as_utc(value)
-
-    def tables(self, key: str) -> list[_Reader]:
-        value = self.data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self.fail(key, "an array of tables")
-        return [_Reader(self.path, v, f"{self.prefix(key)}[{i}]") for i, v in enumerate(value)]
-
-    def prefix(self, key: str) -> str:
-        return f"{self.where}.{key}" if self.where else key
-
-
-def _timeline(reader: _Reader, key: str, default: bool | None) -> Timeline:
-    entries = [
-        Entry(r.time("at"), r.bool("allowed"), r.str("note") or "", i)
-        for i, r in enumerate(reader.tables(key))
-    ]
-    # Stable sort: entries recorded for the same moment keep their order, the later one wins.
-    entries.sort(key=lambda e: e.at)
-    return Timeline(tuple(entries), default)
-
-
-def parse_account(path: Path, data: Mapping[str, Any]) -> Account:
-    r = _Reader(path, data)
-    plan = r.str("plan", choices=PLANS)
-    devices = tuple(
-        Device(d.str("name", required=True), _timeline(d, "history", True))
-        for d in r.tables("devices")
-    )
-    consents = sorted(
-        (
-            Consent(c.str("gpt", required=True), c.str("domain", required=True),
-                    c.str("decision", required=True, choices=DECISIONS), c.time("at"), i)
-            for i, c in enumerate(r.tables("consents"))
-        ),
-        key=lambda c: c.at,
-    )
-    return Account(
-        name=r.str("name", required=True), path=path, email=r.str("email"), plan=plan,
-        training=_timeline(r, "training", plan_default(plan)),
-        devices=devices, consents=tuple(consents),
-    )
-
-
-def parse_gpt(path: Path, data: Mapping[str, Any]) -> Gpt:
-    r = _Reader(path, data)
-    mine = r.bool("mine", True)
-    actions = tuple(
-        Action(
-            domain=a.str("domain", required=True),
-            auth=a.str("auth", choices=AUTH_KINDS) or "none",
-            privacy_policy=a.str("privacy_policy"),
-            operations=tuple(
-                Operation(o.str("id", required=True), o.bool("consequential", False))
-                for o in a.tables("operations")
-            ),
-        )
-        for a in r.tables("actions")
-    )
-    reports = tuple(Report(p.time("at"), p.str("reason") or "") for p in r.tables("reports"))
-    return Gpt(
-        name=r.str("name", required=True), path=path, title=r.str("title"), id=r.str("id"),
-        mine=mine, visibility=r.str("visibility", choices=VISIBILITIES),
-        verified_builder=r.bool("verified_builder", False), builder=r.str("builder"),
-        training=_timeline(r, "training", builder_default(mine)),
-        actions=actions, reports=reports,
-    )
 
 
 class Snapshot:

@@ -4,28 +4,17 @@ and config commands do, without the CLI."""
 from __future__ import annotations
 
 import os
-from collections.abc import MutableSequence
 from datetime import datetime
 from typing import Any
 
-from gptpriv.errors import AlreadyExists, InvalidValue, NotFound, show
-from gptpriv.model import PLANS, Account, Timeline, parse_account
-from gptpriv.names import check_name
-from gptpriv.store import Store
-from gptpriv.validate import check_choice
+from gptpriv.errors import AlreadyExists, NotFound, show
+from gptpriv.profiles.checks import check_email, check_name, check_plan
+from gptpriv.profiles.model import Account
+from gptpriv.profiles.parse import parse_account
+from gptpriv.profiles.store import Store
+from gptpriv.profiles.timelines import record_entry
 
 ACCOUNT_ENV = "GPTPRIV_ACCOUNT"
-
-
-def check_email(email: str) -> str:
-    local, at, domain = email.partition("@")
-    if not (local and at and "." in domain) or any(c.isspace() for c in email):
-        raise InvalidValue(f"invalid email {show(email)}: expected an address like `me@example.com`")
-    return email
-
-
-def check_plan(plan: str) -> str:
-    return check_choice(plan, PLANS, "plan")
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -113,28 +102,6 @@ def remove_account(store: Store, name: str) -> None:
             store.write(store.config_path, "config", config)
 
 
-def insert_entry(entries: MutableSequence[dict[str, Any]], entry: dict[str, Any]) -> None:
-    """Add a dated entry after every entry at or before its time, keeping the list sorted."""
-    position = sum(1 for e in entries if e.get("at") is not None and e["at"] <= entry["at"])
-    entries.insert(position, entry)
-
-
-def timeline_entry(allowed: bool, at: datetime, note: str | None) -> dict[str, Any]:
-    entry: dict[str, Any] = {"at": at, "allowed": allowed}
-    if note:
-        entry["note"] = note
-    return entry
-
-
-def record_entry(entries: MutableSequence[dict[str, Any]], timeline: Timeline, allowed: bool,
-                 at: datetime, note: str | None) -> bool:
-    """Add a dated entry to the raw list behind `timeline`; True if it changed what was in
-    force at `at` (the entry is recorded either way)."""
-    before = timeline.value_at(at)
-    insert_entry(entries, timeline_entry(allowed, at, note))
-    return before != allowed
-
-
 def record_training(store: Store, name: str, *, allowed: bool, at: datetime,
                     note: str | None) -> bool:
     """Add an entry to the account's training timeline; True if it changed what was in force."""
@@ -182,6 +149,6 @@ def remove_device(store: Store, account: str, device: str) -> None:
 def default_device_name() -> str:
     import socket
 
-    from gptpriv.names import slugify
+    from gptpriv.profiles.checks import slugify
 
     return slugify(socket.gethostname())

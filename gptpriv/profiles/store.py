@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from gptpriv.errors import AlreadyExists, GptprivError, NotFound, ProfileError, StoreLocked, show
+from gptpriv.errors import (
+    AlreadyExists,
+    GptprivError,
+    NotFound,
+    ProfileError,
+    StoreLocked,
+    show,
+)
 
 T = TypeVar("T")
 SCHEMA_VERSION = 1
@@ -85,7 +92,7 @@ class Store:
 
     def load(self, kind: str, name: str, parse: Callable[[Path, dict[str, Any]], T], hint: str) -> T:
         """A profile parsed into the model; NotFound, saying how to create it, when absent."""
-        from gptpriv.names import check_name
+        from gptpriv.profiles.checks import check_name
 
         what = "GPT" if kind == "gpt" else kind
         path = self.path(kind, check_name(name, what))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from gptpriv.model import Account, Gpt, Snapshot
+from gptpriv.errors import InvalidValue
+from gptpriv.profiles.model import Account, Gpt, Snapshot
 
 LEVELS = ("info", "warning", "error")
+FAIL_LEVELS = ("warning", "error")  # what `doctor --fail-on` takes
 
 
 class Finding(NamedTuple):
@@ -16,6 +18,12 @@ class Finding(NamedTuple):
     file: str
     message: str
     fix: str
+
+
+def check_fail_level(value: str | None) -> str | None:
+    if value is not None and value not in FAIL_LEVELS:
+        raise InvalidValue(f"invalid --fail-on `{value}`: use warning or error")
+    return value
 
 
 def run_lints(snapshot: Snapshot, now: datetime) -> list[Finding]:
@@ -60,7 +68,9 @@ def devices_disagree(account: Account, now: datetime) -> list[Finding]:
 
 
 def _pair(a: str, b: str) -> str:
-    name = (lambda x: x if x == "the account" else f"device {x}")
+    def name(x: str) -> str:
+        return x if x == "the account" else f"device {x}"
+
     return f"{name(a)} and {name(b)}"
 
 

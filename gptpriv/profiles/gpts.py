@@ -1,22 +1,24 @@
-"""GPT profiles, their Actions and reports, and the user's consent decisions for Actions."""
+"""GPT profiles: their ids, builder training setting, Actions and reports."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from gptpriv.accounts import insert_entry, load_account, record_entry, timeline_entry
 from gptpriv.errors import InvalidValue, NotFound, show
-from gptpriv.model import VISIBILITIES, Gpt, Snapshot, parse_gpt
-from gptpriv.names import check_name
-from gptpriv.store import Store
-from gptpriv.validate import check_choice, check_domain, check_gpt_id, check_https_url, parse_operation
-
-CONSENT_WORDS = {"allow": "allow", "always": "always_allow", "deny": "deny", "reset": "reset"}
-
-
-def check_visibility(value: str) -> str:
-    return check_choice(value, VISIBILITIES, "visibility")
+from gptpriv.profiles.checks import (
+    check_auth,
+    check_domain,
+    check_gpt_id,
+    check_https_url,
+    check_name,
+    check_visibility,
+    parse_operation,
+)
+from gptpriv.profiles.model import Gpt
+from gptpriv.profiles.parse import parse_gpt
+from gptpriv.profiles.store import Store
+from gptpriv.profiles.timelines import record_entry, timeline_entry
 
 
 def load_gpt(store: Store, name: str) -> Gpt:
@@ -25,12 +27,6 @@ def load_gpt(store: Store, name: str) -> Gpt:
 
 def load_gpts(store: Store) -> list[Gpt]:
     return [load_gpt(store, name) for name in store.names("gpt")]
-
-
-def load_snapshot(store: Store) -> Snapshot:
-    from gptpriv.accounts import load_accounts
-
-    return Snapshot(tuple(load_accounts(store)), tuple(load_gpts(store)))
 
 
 def _check_id_unique(store: Store, name: str, gpt_id: str) -> None:
@@ -95,11 +91,9 @@ def remove_gpt(store: Store, name: str) -> None:
 def add_action(store: Store, name: str, domain: str, *, auth: str | None,
                privacy_policy: str | None, operations: list[str]) -> bool:
     """Declare an Action's domain on a GPT, or update it. Returns True when it was new."""
-    from gptpriv.model import AUTH_KINDS
-
     host = check_domain(domain)
     if auth is not None:
-        check_choice(auth, AUTH_KINDS, "auth")
+        check_auth(auth)
     policy = check_https_url(privacy_policy) if privacy_policy is not None else None
     parsed_ops = [parse_operation(spec) for spec in operations]
     path = store.path("gpt", check_name(name, "GPT"))
@@ -147,28 +141,3 @@ def add_report(store: Store, name: str, *, reason: str, at: datetime) -> Gpt:
 
 def gpt_page(gpt: Gpt) -> str | None:
     return f"https://chatgpt.com/g/{gpt.id}" if gpt.id else None
-
-
-def record_consent(store: Store, account: str, gpt_name: str, domain: str, word: str,
-                   at: datetime) -> list[str]:
-    """Record a consent decision; returns warnings worth showing (never blocks on them)."""
-    decision = CONSENT_WORDS[word]
-    host = check_domain(domain)
-    gpt = load_gpt(store, gpt_name)
-    action = gpt.action(host)
-    warnings = []
-    if action is None:
-        warnings.append(f"GPT {gpt.name} does not declare an action for {host}: "
-                        f"`gptpriv gpt action add {gpt.name} {host}` records it")
-    if decision == "always_allow" and action is not None and action.has_consequential:
-        ops = ", ".join(op.id for op in action.operations if op.consequential)
-        raise InvalidValue(
-            f"cannot record `always` for {show(host)}: its operation(s) {ops} are consequential, "
-            "and ChatGPT asks before every consequential call (record `allow` instead)"
-        )
-    account_data = load_account(store, account)
-    path = account_data.path
-    with store.editing(path, "account") as data:
-        entry = {"gpt": gpt.name, "domain": host, "decision": decision, "at": at}
-        insert_entry(data.setdefault("consents", []), entry)
-    return warnings

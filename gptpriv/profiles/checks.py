@@ -1,20 +1,65 @@
-"""Validation of the values people type about GPTs: ids, Action domains, URLs, operations."""
+"""Every check of a value a person types about their profiles: names, GPT ids, emails, plans,
+visibilities, Action domains, URLs and operations. Each returns the value (normalised where
+that is part of the check) or raises InvalidValue saying why."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from gptpriv.errors import InvalidValue, show
+from gptpriv.profiles.model import AUTH_KINDS, PLANS, VISIBILITIES
 
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+# Device names that Windows cannot use as file names; refused so profiles stay portable.
+_RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{i}" for p in ("com", "lpt") for i in range(10)}
 _GPT_ID = re.compile(r"g-[A-Za-z0-9]{1,64}")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _OPERATION = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
 
 
-def check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
+def check_name(name: str, what: str) -> str:
+    """Names of accounts, devices and GPTs: slugs, safe as file names on every platform."""
+    if not _SLUG.fullmatch(name):
+        raise InvalidValue(
+            f"invalid {what} name {show(name)}: use 1 to 64 lowercase letters, digits, "
+            "`-` or `_`, starting with a letter or digit"
+        )
+    if name in _RESERVED:
+        raise InvalidValue(f"invalid {what} name {show(name)}: it is a reserved file name")
+    return name
+
+
+def slugify(text: str) -> str:
+    """A best-effort slug (used for the default device name, from the host name)."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")[:64]
+    return slug if slug and slug not in _RESERVED else "this-device"
+
+
+def check_choice(value: str, choices: Iterable[str], what: str) -> str:
+    choices = tuple(choices)
     if value not in choices:
         raise InvalidValue(f"unknown {what} {show(value)}: use one of {', '.join(choices)}")
     return value
+
+
+def check_plan(plan: str) -> str:
+    return check_choice(plan, PLANS, "plan")
+
+
+def check_visibility(value: str) -> str:
+    return check_choice(value, VISIBILITIES, "visibility")
+
+
+def check_auth(value: str) -> str:
+    return check_choice(value, AUTH_KINDS, "auth")
+
+
+def check_email(email: str) -> str:
+    local, at, domain = email.partition("@")
+    if not (local and at and "." in domain) or any(c.isspace() for c in email):
+        raise InvalidValue(f"invalid email {show(email)}: expected an address like `me@example.com`")
+    return email
 
 
 def is_project_id(value: str) -> bool:

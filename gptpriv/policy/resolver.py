@@ -1,6 +1,6 @@
 """The resolver: (settings, conversation facts) -> verdict, reasons and disclosures.
 
-A pure function, no I/O. It implements the rule table of RULES.md (ids in gptpriv.rules):
+A pure function, no I/O. It implements the rule table of RULES.md (ids in policy.rules):
 training rules are evaluated in order and the first that decides ends the evaluation;
 `reasons` holds only the rules that decided, each with where its facts came from, like
 Cedar's authorizer returns a decision with its determining policies. An unknown fact is
@@ -10,46 +10,18 @@ which fact would decide it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import NamedTuple
 
-from gptpriv.model import Account, Gpt, Snapshot, Timeline
+from gptpriv.policy.facts import (
+    ELIGIBLE,
+    NOT_ELIGIBLE,
+    UNDETERMINED,
+    Call,
+    Conversation,
+)
+from gptpriv.profiles.model import Account, Gpt, Operation, Snapshot, Timeline
 from gptpriv.timeutil import iso_utc
-
-ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED = "eligible", "not_eligible", "undetermined"
-VERDICT_ORDER = (NOT_ELIGIBLE, UNDETERMINED, ELIGIBLE)  # for the monotonicity invariant
-
-
-class Call(NamedTuple):
-    """One call to a third party, as an export or a GPT profile shows it."""
-
-    kind: str  # "action", "plugin" or "connector"
-    party: str  # Action domain, plugin namespace, or connector name
-    operation: str | None = None
-    time: datetime | None = None
-    gpt_id: str | None = None
-    domain: str | None = None  # Actions only
-    method: str | None = None
-    path: str | None = None
-    consequential: bool | None = None
-    privacy_policy: str | None = None
-    approval: str | None = None  # allow / always_allow / deny, from the export's own nodes
-    source: str = ""
-
-
-class Conversation(NamedTuple):
-    """The facts about one conversation that the rules look at (never its text)."""
-
-    id: str | None = None
-    create_time: datetime | None = None
-    gpt_ids: tuple[str, ...] = ()  # custom GPTs (`g-...`), never projects (`g-p-...`)
-    project_ids: tuple[str, ...] = ()  # projects are the user's own folders: no builder
-    temporary: bool = False
-    feedback: bool = False
-    device: str | None = None  # only when the user names it
-    calls: tuple[Call, ...] = ()
-    sources: Mapping[str, str] = {}  # fact name -> where it came from
 
 
 class Reason(NamedTuple):
@@ -274,8 +246,8 @@ def planned_calls(gpt: Gpt, gpt_id: str, when: datetime) -> tuple[Call, ...]:
     """The calls a GPT's declared Actions would make in a conversation started at `when`."""
     calls = []
     for action in gpt.actions:
-        operations = action.operations or ()
-        for op in operations or [None]:  # type: ignore[list-item]
+        operations: tuple[Operation | None, ...] = action.operations or (None,)
+        for op in operations:
             calls.append(Call(
                 kind="action", party=action.domain, domain=action.domain,
                 operation=op.id if op else None, time=when, gpt_id=gpt_id,

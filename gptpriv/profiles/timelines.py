@@ -1,0 +1,32 @@
+"""Editing dated timelines in a raw profile dict: the one way every timeline (account training,
+device history, GPT builder training, consents) gains an entry."""
+
+from __future__ import annotations
+
+from collections.abc import MutableSequence
+from datetime import datetime
+from typing import Any
+
+from gptpriv.profiles.model import Timeline
+
+
+def insert_entry(entries: MutableSequence[dict[str, Any]], entry: dict[str, Any]) -> None:
+    """Add a dated entry after every entry at or before its time, keeping the list sorted."""
+    position = sum(1 for e in entries if e.get("at") is not None and e["at"] <= entry["at"])
+    entries.insert(position, entry)
+
+
+def timeline_entry(allowed: bool, at: datetime, note: str | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"at": at, "allowed": allowed}
+    if note:
+        entry["note"] = note
+    return entry
+
+
+def record_entry(entries: MutableSequence[dict[str, Any]], timeline: Timeline, allowed: bool,
+                 at: datetime, note: str | None) -> bool:
+    """Add a dated entry to the raw list behind `timeline`; True if it changed what was in
+    force at `at` (the entry is recorded either way)."""
+    before = timeline.value_at(at)
+    insert_entry(entries, timeline_entry(allowed, at, note))
+    return before != allowed
