@@ -24,7 +24,7 @@ class Step(NamedTuple):
 # In RULES.md's order, which is the order they are shown in.
 STEPS: tuple[Step, ...] = (
     Step("step.record_account_setting",
-         "undetermined: the account's training setting at their creation is not recorded",
+         "undetermined: the account's training setting at creation is not recorded",
          "look at Settings > Data controls > \"Improve the model for everyone\", then "
          "`gptpriv account opt-out/opt-in --at WHEN`"),
     Step("step.record_builder_setting",
@@ -32,24 +32,24 @@ STEPS: tuple[Step, ...] = (
          "record what you know of the GPT (`gptpriv gpt create NAME --id g-... --not-mine`, "
          "`gpt opt-out/opt-in`)"),
     Step("step.review_eligible",
-         "may be used for training: training was allowed when they were created",
+         "may be used for training: training was allowed at creation",
          "an opt-out covers only conversations created after it; to take one out, delete it "
          f"(its link is `{CHAT_URL}<id>`): deleted chats are removed from OpenAI's systems "
          "within 30 days unless already de-identified and disassociated from the account, or "
          "kept for legal obligations"),
     Step("step.feedback",
-         "may be used for training because feedback was given on them",
+         "may be used for training: feedback was given",
          "feedback makes the entire conversation usable for training even after an opt-out: "
          "avoid thumbs on chats you want kept out"),
     Step("step.revoke_shared_links",
-         "anyone with a shared link can read these conversations",
+         "anyone with the shared link can read the conversation",
          "Settings > Data controls > Shared links > Manage: delete the links you do not want public"),
     Step("step.review_third_parties",
-         "parts of these conversations were sent to a third party",
+         "parts of the conversation were sent to a third party",
          "that party's privacy policy governs the data; `gptpriv consent deny GPT DOMAIN` "
          "records your decision"),
     Step("step.review_memory",
-         "these conversations wrote to Memory",
+         "the conversation wrote to Memory",
          "Settings > Personalization > Memory: delete what should not be remembered"),
 )
 BY_ID = {step.id: step for step in STEPS}
@@ -133,8 +133,8 @@ class NextSteps:
                 extra = [c for c in self._elsewhere if c]
                 ids = ids + extra
                 count += len(self._elsewhere)
-                why += (f"; {len(self._elsewhere)} of them not in the export (deleted or archived"
-                        " elsewhere): their links may still work")
+                why += (f"; {len(self._elsewhere)} not in the export (deleted or archived"
+                        " elsewhere): the link may still work")
             if step.id == "step.review_third_parties" and self._flagged:
                 why += (f"; the first {self._flagged} went to a domain the GPT's profile does not "
                         "declare or without consent on record")
@@ -144,3 +144,10 @@ class NextSteps:
             out.append({"id": step.id, "count": count, "conversations": ids,
                         "why": f"{why} ({rules})", "how": step.how})
         return out
+
+
+def for_one(verdict: Verdict) -> list[dict[str, Any]]:
+    """The steps for one conversation not in an export (`status`): no ids to list."""
+    steps = NextSteps()
+    steps.add(None, verdict)
+    return steps.as_list()
