@@ -136,8 +136,8 @@ class NextSteps:
                 why += (f"; {len(self._elsewhere)} not in the export (deleted or archived"
                         " elsewhere): the link may still work")
             if step.id == "step.review_third_parties" and self._flagged:
-                why += (f"; the first {self._flagged} went to a domain the GPT's profile does not "
-                        "declare or without consent on record")
+                why += (f"; {self._flagged} of them, listed first, went to a domain the GPT's "
+                        "profile does not declare, or have no consent on record")
             if not count:
                 continue
             rules = ", ".join(sorted(self._rules[step.id]))
