@@ -266,3 +266,12 @@ def test_report_section_links_and_short_ids(run, tmp_path: Path) -> None:
     assert f'>New chat</a> <small class="short-id" title="conversation id">{IDS[0][:8]}</small>' in table
     assert f'href="https://chatgpt.com/c/{IDS[3]}" rel="noreferrer">Flights</a></td>' in table
     assert "memory 1" in table  # built-in tools per conversation
+
+
+def test_a_malformed_shared_file_is_one_line(run, tmp_path: Path) -> None:
+    export = write_export(tmp_path / "e", [plain(0).build()], email="me@example.com", shared=[])
+    (export / "shared_conversations.json").write_text('{"not": "a list"}')
+    result = run("check", str(export), ok=False)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("gptpriv: error: ") and "shared_conversations.json" in result.stderr
+    assert result.stderr.count("\n") == 1
