@@ -26,17 +26,19 @@ def main() -> None:
 
     c = ConversationBuilder("a1b2c3d4-0001-4000-8000-000000000001", "Sourdough starter", at("2024-03-02T10:00:00"))
     c.turn("How do I feed a starter?", "Equal parts flour and water.")
+    c.memory("Alex bakes sourdough at home.")
     conversations.append(c.build())
 
     c = ConversationBuilder("a1b2c3d4-0002-4000-8000-000000000002", "Trip ideas (someone else's GPT)",
                             at("2024-04-10T18:00:00"), gizmo_id=other, gizmo_type="gpt")
     c.turn("Ideas for Lisbon?", "Alfama, Belém, LX Factory.", gizmo_id=other)
+    c.tool("browser", 'search("Lisbon trams")', "Tram 28 runs from Martim Moniz.")
     conversations.append(c.build())
 
     c = ConversationBuilder("a1b2c3d4-0003-4000-8000-000000000003", "Tax questions", at("2024-06-05T09:00:00"))
     c.turn("Is my side income taxable?", "Usually, yes.")
     c.tool("python", "print(1200*0.2)", "240.0")
-    conversations.append(c.build())
+    conversations.append({**c.build(), "is_do_not_remember": True})
 
     c = ConversationBuilder("a1b2c3d4-0004-4000-8000-000000000004", "Rate this poem", at("2024-07-01T20:00:00"))
     c.turn("Here is my poem", "Lovely imagery.")
@@ -61,7 +63,14 @@ def main() -> None:
 
     path = write_export(HERE, conversations, email="alex@example.com", plus=True, zip_name="chatgpt-export.zip",
                         feedback=[{"message_id": feedback_message, "conversation_id": conversations[3]["id"],
-                                   "user_id": "user-abc", "rating": "thumbsUp", "content": "{}"}])
+                                   "user_id": "user-abc", "rating": "thumbsUp", "content": "{}"}],
+                        shared=[{"id": "6f1d2c3b-aaaa-4bbb-8ccc-000000000001",
+                                 "conversation_id": conversations[1]["id"],
+                                 "title": "Trip ideas (someone else's GPT)", "is_anonymous": True},
+                                # a chat deleted since: its link may still work
+                                {"id": "6f1d2c3b-aaaa-4bbb-8ccc-000000000002",
+                                 "conversation_id": "a1b2c3d4-0009-4000-8000-000000000009",
+                                 "title": "Wedding speech draft", "is_anonymous": False}])
     print(path)
 
 

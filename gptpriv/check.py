@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, cast
 
 from gptpriv.errors import InvalidValue, NotFound
 from gptpriv.export import ExportReader, Facts, Skipped
-from gptpriv.policy.facts import FAIL_ON, VERDICTS
+from gptpriv.policy.facts import CHAT_URL, FAIL_ON, VERDICTS, SharedLink
 from gptpriv.policy.resolver import Settings, Verdict, resolve, verdict_dict
+from gptpriv.policy.steps import NextSteps
 from gptpriv.profiles.model import Account, Snapshot
 from gptpriv.profiles.store import Store
 from gptpriv.timeutil import iso_utc
@@ -96,8 +97,10 @@ def check_fail_on(value: str | None) -> str | None:
 
 def fails(fail_on: str | None, row: dict[str, Any]) -> bool:
     """Whether one conversation's row trips `--fail-on`."""
-    if fail_on == "disclosure":
-        return bool(row["third_parties"])
+    if fail_on == "disclosure":  # a call to a third party; a shared link is `shared`
+        return any(d["rule"] != "disclosure.shared_link" for d in row["third_parties"])
+    if fail_on == "shared":
+        return any(d["rule"] == "disclosure.shared_link" for d in row["third_parties"])
     return fail_on is not None and row["verdict"] == fail_on
 
 
@@ -123,8 +126,13 @@ class Filters(NamedTuple):
 
 def conversation_dict(facts: Facts, verdict: Verdict, export: str, redact: bool) -> dict[str, Any]:
     resolved, conversation = verdict_dict(verdict), facts.conversation
+    if redact and conversation.shared_links:  # a share URL grants read access: hidden too
+        for d in cast(list[dict[str, Any]], resolved["disclosures"]):
+            if "url" in d:
+                d["url"] = None
     return {
         "id": facts.id, "export": export, "index": facts.index,
+        "url": f"{CHAT_URL}{facts.id}" if facts.id else None,
         "title": None if redact else facts.title,
         "create_time": iso_utc(facts.create_time) if facts.create_time else None,
         "update_time": iso_utc(facts.update_time) if facts.update_time else None,
@@ -142,11 +150,27 @@ class Summary:
         self.rules: Counter[str] = Counter()
         self.parties: Counter[str] = Counter()
         self.errors: list[dict[str, Any]] = []
+        self.steps = NextSteps()
+        self.shared_links = 0  # of the conversations counted, and unmatched ones
+        self.unmatched: list[dict[str, Any]] = []
 
-    def add(self, verdict: Verdict) -> None:
+    def add(self, verdict: Verdict, conversation_id: str | None = None) -> None:
         self.verdicts[verdict.verdict] += 1
         self.rules.update(r.rule for r in verdict.reasons)
-        self.parties.update(d.party for d in verdict.disclosures)
+        if verdict.disclosures:
+            # Shared links are counted apart: `third_parties` counts calls.
+            self.parties.update(d.party for d in verdict.disclosures
+                                if d.rule != "disclosure.shared_link")
+            self.shared_links += sum(d.rule == "disclosure.shared_link" for d in verdict.disclosures)
+        self.steps.add(conversation_id, verdict)
+
+    def unmatched_link(self, link: SharedLink, conversation_id: str | None, redact: bool) -> None:
+        """A shared link whose conversation is not in the export: still listed, it may work."""
+        self.shared_links += 1
+        self.unmatched.append({"url": None if redact else link.url,
+                               "title": None if redact else link.title,
+                               "anonymous": link.anonymous})
+        self.steps.shared_elsewhere(conversation_id)
 
     def skip(self, skipped: Skipped) -> None:
         self.errors.append({"export": skipped.part, "index": skipped.index,
@@ -160,13 +184,31 @@ class Summary:
             "undetermined": self.verdicts["undetermined"], "skipped": len(self.errors),
             "by_rule": dict(sorted(self.rules.items())),
             "third_parties": dict(sorted(self.parties.items())),
+            "shared_links": self.shared_links, "unmatched_shared_links": self.unmatched,
             "errors": self.errors,
         }
 
 
+def _plain(conversation_id: str) -> str:
+    # Some exports write conversation ids without dashes (EXPORT-FORMAT.md, feedback).
+    return conversation_id.replace("-", "").lower()
+
+
+def shared_links(reader: ExportReader) -> dict[str, tuple[SharedLink, ...]]:
+    """The export's shared links by plain conversation id (links without one under "")."""
+    links: dict[str, tuple[SharedLink, ...]] = {}
+    for entry in reader.shared_links:
+        key = _plain(entry.conversation_id or "")
+        links[key] = (*links.get(key, ()), SharedLink(entry.id or "", entry.title, entry.is_anonymous))
+    return links
+
+
 def check_export(reader: ExportReader, settings: Settings, filters: Filters, device: str | None,
-                 summary: Summary) -> Iterator[tuple[Facts, Verdict]]:
-    """Resolve each conversation as it is read; skipped ones go to the summary."""
+                 summary: Summary, redact: bool = False) -> Iterator[tuple[Facts, Verdict]]:
+    """Resolve each conversation as it is read; skipped ones go to the summary, and so do
+    shared links whose conversation is not in the export, once it is read to the end."""
+    links = shared_links(reader)
+    matched: set[str] = set()
     for item in reader.conversations():
         if isinstance(item, Skipped):
             summary.skip(item)
@@ -175,7 +217,18 @@ def check_export(reader: ExportReader, settings: Settings, filters: Filters, dev
         if device:  # the user says where these conversations came from
             conversation = conversation._replace(
                 device=device, sources={**conversation.sources, "device": "--device option"})
+        if links and conversation.id:
+            key = _plain(conversation.id)
+            if key in links:
+                matched.add(key)
+                conversation = conversation._replace(shared_links=links[key])
+                item = item._replace(conversation=conversation)
         verdict = resolve(settings, conversation)
         if filters.keep(item, verdict):
-            summary.add(verdict)
+            summary.add(verdict, item.id)
             yield item, verdict
+    by_id = {_plain(e.conversation_id or ""): e.conversation_id for e in reader.shared_links}
+    for key, found in links.items():
+        if key not in matched:
+            for link in found:
+                summary.unmatched_link(link, by_id.get(key), redact)

@@ -115,6 +115,10 @@ class ConversationBuilder:
             "invoked_plugin": {}, "invoked_resource": {"resource_uri": f"/{app}/link_1/{operation}",
                                                        "contains_mcp_source": True}}))
 
+    def memory(self, fact: str) -> None:
+        """A memory write: assistant -> `bio` with the fact, then the tool's answer."""
+        self.tool("bio", fact, "Model set context updated.")
+
     def build(self) -> dict[str, Any]:
         self.tail["current_node"] = self.last
         return {**self.head, "mapping": self.mapping, **self.tail}
@@ -122,8 +126,10 @@ class ConversationBuilder:
 
 def write_export(folder: Path, conversations: list[dict[str, Any]], *, email: str | None = None,
                  plus: bool | None = None, feedback: list[dict[str, Any]] | None = None,
-                 zip_name: str | None = None, shards: int = 1) -> Path:
-    """Write an export as a folder (or a ZIP when zip_name is given); return its path."""
+                 zip_name: str | None = None, shards: int = 1,
+                 shared: list[dict[str, Any]] | None = None) -> Path:
+    """Write an export as a folder (or a ZIP when zip_name is given); return its path.
+    `shared` is shared_conversations.json (left out when None, as older exports do)."""
     files: dict[str, str] = {}
     if shards == 1:
         files["conversations.json"] = dumps(conversations)
@@ -135,6 +141,8 @@ def write_export(folder: Path, conversations: list[dict[str, Any]], *, email: st
         files["user.json"] = dumps({"id": "user-abc", "email": email, "chatgpt_plus_user": plus,
                                     "phone_number": None})
     files["message_feedback.json"] = dumps(feedback or [])
+    if shared is not None:
+        files["shared_conversations.json"] = dumps(shared)
     folder.mkdir(parents=True, exist_ok=True)
     if zip_name:
         path = folder / zip_name

@@ -354,3 +354,36 @@ def test_no_command_prints_message_text(run, tmp_path: Path) -> None:
     outputs.append(error.stdout + error.stderr)
     assert not [o for o in outputs if MARKER in o]
     assert MARKER in run("check", *paths).stdout  # without --redact, titles are shown
+
+
+def test_no_memory_text_and_no_share_url_under_redact(run, tmp_path: Path) -> None:
+    """Memory writes are counted, never quoted; a share URL (it grants read access) is hidden
+    with --redact like a title, in every output."""
+    from export_builder import ConversationBuilder, write_export
+
+    run("account", "add", "me", "--plan", "plus", "--email", "me@example.com")
+    convs = []
+    for i in range(3):
+        c = ConversationBuilder(f"conv-{i}", f"{MARKER}-title", 1.72e9 + i * 86400)
+        c.turn(f"{MARKER}-question", f"{MARKER}-answer")
+        c.memory(f"{MARKER}-memory: user lives in a secret place")
+        c.tool("browser", f'search("{MARKER}-query")', f"{MARKER}-result")
+        convs.append(c.build())
+    shared = [{"id": f"{MARKER}-share-{i}", "conversation_id": f"conv-{i}" if i < 2 else "gone",
+               "title": f"{MARKER}-shared-title", "is_anonymous": i == 0} for i in range(3)]
+    export = write_export(tmp_path / "e", convs, email="me@example.com", shared=shared)
+    outputs = []
+    for args in ([], ["--json"], ["--jsonl"], ["--explain"]):
+        result = run("check", str(export), "--redact", *args)
+        outputs.append(result.stdout + result.stderr)
+    report = run("report", str(export), "--redact", "-o", "-")
+    outputs.append(report.stdout + report.stderr)
+    assert not [o for o in outputs if MARKER in o]
+    # Without --redact: titles and share URLs are shown, memory and message text never.
+    plain = [run("check", str(export), *args).stdout for args in ([], ["--json"], ["--explain"])]
+    plain.append(run("report", str(export), "-o", "-").stdout)
+    for output in plain:
+        assert f"{MARKER}-share-" in output
+        for never in ("-memory", "-question", "-answer", "-query", "-result"):
+            assert f"{MARKER}{never}" not in output
+    assert json.loads(plain[1])["summary"]["shared_links"] == 3

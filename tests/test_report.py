@@ -59,9 +59,10 @@ def test_report_loads_nothing_from_the_network(run, tmp_path: Path, export: Path
     html = out.read_text()
     assert not re.search(r"\ssrc\s*=", html) and "<link" not in html and "@import" not in html
     assert not re.search(r"url\(", html)
-    # The only web addresses are links a reader may click (privacy policies).
-    assert "https://x.example/privacy" in html
-    without_links = re.sub(r"<a href=[^>]*>.*?</a>", "", html)
+    # The only web addresses are links a reader may click (privacy policies, the chats), and
+    # the chat address pattern that a next step's how-text names.
+    assert "https://x.example/privacy" in html and 'href="https://chatgpt.com/c/c-0"' in html
+    without_links = re.sub(r"<a href=[^>]*>.*?</a>", "", html).replace("https://chatgpt.com/c/&lt;id&gt;", "")
     assert not re.search(r"https?://", without_links)
 
 
@@ -98,6 +99,12 @@ def test_report_renders_in_chromium(run, tmp_path: Path, export: Path, profiles)
     body = dom.split('id="conversation-table"', 1)[1].split("</table>", 1)[0]
     assert len(re.findall(r"<tr class=", body)) == 9
     assert "aria-sort" in dom  # the sorting script ran
+    # "What you can do" comes before the totals, each step with its conversations linked.
+    assert dom.index('id="next-steps"') < dom.index('id="totals"')
+    steps = dom.split('id="next-steps"', 1)[1].split("</section>", 1)[0]
+    assert re.findall(r'<li id="(step-[a-z_]+)">', steps) == [
+        "step-record_builder_setting", "step-review_eligible", "step-review_third_parties"]
+    assert len(re.findall(r'<a href="https://chatgpt.com/c/c-\d"', steps)) >= 3
     shot = tmp_path / "shot.png"
     subprocess.run([*common, "--window-size=1100,1400", f"--screenshot={shot}", out.as_uri()],
                    capture_output=True, timeout=120, check=True)

@@ -29,7 +29,8 @@ def check(
         "--explain", help="Every reason with its source, and each disclosure (with --id for one).")] = False,
     ids: Annotated[Optional[list[str]], typer.Option(
         "--id", help="Only the conversation with this id (repeatable).")] = None,
-    redact: Annotated[bool, typer.Option("--redact", help="Hide conversation titles.")] = False,
+    redact: Annotated[bool, typer.Option(
+        "--redact", help="Hide conversation titles and shared-link URLs.")] = False,
     verdict: Annotated[Optional[list[str]], typer.Option(
         "--verdict", autocompletion=completes(VERDICTS),
         help="Only conversations with this verdict (repeatable).")] = None,
@@ -41,7 +42,8 @@ def check(
                                                  help="Only conversations created before.")] = None,
     fail_on: Annotated[Optional[str], typer.Option(
         "--fail-on", metavar="WHAT", autocompletion=completes(FAIL_ON),
-        help="Exit 1 if any conversation is eligible, undetermined, or has a disclosure.")] = None,
+        help="Exit 1 if any conversation is eligible, undetermined, has a disclosure (a call to "
+        "a third party), or any shared link exists.")] = None,
 ) -> None:
     """Check every conversation in a ChatGPT export: training eligibility and third parties."""
     from gptpriv.check import (
@@ -78,7 +80,7 @@ def check(
                         "account": choice.account.name if choice.account else None,
                         "account_reason": choice.why})
         settings = Settings(choice.account, snapshot)
-        results = check_export(reader, settings, filters, device, summary)
+        results = check_export(reader, settings, filters, device, summary, redact)
         for facts, result in with_progress(results, reader):
             row = conversation_dict(facts, result, reader.label, redact)
             failed = failed or fails(fail_on, row)
@@ -90,13 +92,16 @@ def check(
                 emit_jsonl(row)
             else:
                 rows.append(row)
+    # Shared links without a conversation in the export are known only at the end.
+    failed = failed or (fail_on == "shared" and bool(summary.unmatched))
     doc = {"account": exports[0]["account"] if len({e["account"] for e in exports}) == 1 else None,
-           "exports": exports, "summary": summary.as_dict()}
+           "exports": exports, "summary": summary.as_dict(), "next_steps": summary.steps.as_list()}
     if out is not None:
         out.close(doc)
     elif jsonl:
         from gptpriv.cli.output import emit_jsonl
 
+        emit_jsonl({"next_steps": doc["next_steps"]})
         emit_jsonl({"summary": doc["summary"], "exports": exports})
     else:
         _render(rows, doc, snapshot, explain)
@@ -166,10 +171,35 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
     if summary["third_parties"]:
         say("Third parties: " + ", ".join(f"{k} ({v} call{'s' if v != 1 else ''})"
                                           for k, v in summary["third_parties"].items()))
+    if summary["shared_links"]:
+        elsewhere = len(summary["unmatched_shared_links"])
+        say(f"Shared links: {summary['shared_links']}" + (
+            f" ({elsewhere} of a conversation not in the export: "
+            + ", ".join(_link(x) for x in summary["unmatched_shared_links"]) + ")" if elsewhere else ""))
     for error in summary["errors"]:
         where = f"byte {error['offset']}" if error["offset"] is not None else f"#{error['index']}"
         warn(f"gptpriv: skipped conversation #{error['index']} in {error['export']} ({where}): "
              f"{error['message']}")
+    _steps(doc["next_steps"])
+
+
+def _link(link: dict[str, Any]) -> str:
+    title = f"\"{link['title']}\" " if link["title"] else ""
+    return f"{title}{link['url'] or '(URL redacted)'}"
+
+
+def _steps(steps: list[dict[str, Any]]) -> None:
+    """RULES.md "Next steps": one line each, in its order; ids are in --json."""
+    from gptpriv.cli.output import say
+
+    if not steps:
+        return
+    say()
+    say("What you can do:")
+    for step in steps:
+        n = step["count"]
+        say(f"- {step['id']} ({n} conversation{'s' if n != 1 else ''}): {step['why']}. "
+            f"How: {step['how']}")
 
 
 def _explain(row: dict[str, Any]) -> None:
@@ -177,6 +207,8 @@ def _explain(row: dict[str, Any]) -> None:
 
     say()
     say(f"{row['id']}" + (f" {row['title']}" if row["title"] else "") + f": {TABLE_LABELS[row['verdict']]}")
+    if row["url"]:
+        say(f"  open: {row['url']}")
     for reason in row["reasons"]:
         say(f"  {reason['rule']}: {reason['message']}")
         say(f"    from: {reason['source']}")
@@ -184,7 +216,17 @@ def _explain(row: dict[str, Any]) -> None:
         say(f"  missing: {fact}")
     for notice in row["notices"]:
         say(f"  {notice['rule']}: {notice['message']}")
+    if row["tools"]:
+        from gptpriv.policy.facts import TOOL_LABELS
+
+        say("  built-in tools (run by OpenAI, not third parties): " + ", ".join(
+            f"{TOOL_LABELS.get(name, name)} {n}" for name, n in row["tools"].items()))
     for d in row["third_parties"]:
+        if d["rule"] == "disclosure.shared_link":
+            anonymous = {True: "anonymous", False: "not anonymous"}.get(d["anonymous"], "")
+            say(f"  {d['rule']}: {d['party']}: {d['url'] or '(URL redacted)'}"
+                + (f" ({anonymous})" if anonymous else "") + f"; {d['note']}")
+            continue
         flags = f" [{', '.join(d['flags'])}]" if d["flags"] else ""
         say(f"  {d['rule']}: {d['party']} {d['operation'] or ''} at {d['time'] or '?'}; consequential: "
             f"{d['consequential'] if d['consequential'] is not None else 'unknown'}; consent: "

@@ -19,7 +19,8 @@ def report(
         "--output", "-o", metavar="FILE",
         help="Where to write the HTML (- for standard output).")] = "gptpriv-report.html",
     account: AccountOpt = None,
-    redact: Annotated[bool, typer.Option("--redact", help="Hide conversation titles.")] = False,
+    redact: Annotated[bool, typer.Option(
+        "--redact", help="Hide conversation titles and shared-link URLs.")] = False,
 ) -> None:
     """Write a self-contained HTML privacy report: timeline, third parties, GPTs, every conversation."""
     import io
@@ -40,7 +41,7 @@ def report(
         builder.exports.append({"path": reader.label, "account": choice.account.name if choice.account else None,
                                 "account_reason": choice.why})
         for facts, verdict in with_progress(check_export(reader, Settings(choice.account, snapshot),
-                                                          Filters(), None, summary), reader):
+                                                          Filters(), None, summary, redact), reader):
             builder.add(facts, verdict)
     if output == "-":
         builder.write(sys.stdout, now())

@@ -27,6 +27,7 @@ def status(
 ) -> None:
     """Would a conversation started now (or --at WHEN) be used for training? Who would see it?"""
     from gptpriv.policy.resolver import verdict_dict
+    from gptpriv.policy.steps import for_one
     from gptpriv.status import planned_status
     from gptpriv.timeutil import iso_utc
 
@@ -39,6 +40,7 @@ def status(
     doc = {"account": found.name if found else None, "at": iso_utc(moment), "gpt": gpt,
            "device": device, "temporary": temporary, "feedback": feedback,
            **verdict_dict(verdict), "devices": devices}
+    steps = doc["next_steps"] = for_one(verdict)
     if json:
         from gptpriv.cli.output import emit_json
 
@@ -70,3 +72,7 @@ def status(
     for state in devices:
         say(f"  {state['name']}: Chat History & Training {state['history']}"
             + (f" since {state['since']}" if state["since"] else ""))
+    if steps:
+        say("What you can do:")
+    for step in steps:
+        say(f"- {step['id']}: {step['why']}. How: {step['how']}")

@@ -2,6 +2,7 @@
 
     reader = ExportReader("chatgpt-export.zip")
     reader.user                      # user.json, if the export has one
+    reader.shared_links              # shared_conversations.json entries (may be empty)
     for item in reader.conversations():
         ...                          # Facts, or Skipped for a malformed conversation
 
@@ -77,6 +78,10 @@ class ExportReader:
         feedback: list[schema.Feedback] = (self._small(self.parts.feedback, list[schema.Feedback])
                                            if self.parts.feedback else [])
         self.feedback = FeedbackIndex(feedback)
+        # Small (one entry per link the user made): read whole, joined to conversations by `check`.
+        shared: list[schema.SharedConversation] = (
+            self._small(self.parts.shared, list[schema.SharedConversation]) if self.parts.shared else [])
+        self.shared_links = [s for s in shared if s.id]
         self._finished_bytes = 0
         self._current: ArrayReader | None = None
         self.total_bytes = sum(p.size or 0 for p in self.parts.conversations) or None

@@ -171,7 +171,8 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
         conversation=Conversation(
             id=conversation_id, create_time=to_time(conv.create_time), gpt_ids=tuple(sorted(gpts)),
             project_ids=tuple(sorted(projects)), temporary=bool(conv.is_temporary_chat),
-            feedback=got_feedback, calls=tuple(sorted(calls, key=_call_order)), sources=sources),
+            feedback=got_feedback, calls=tuple(sorted(calls, key=_call_order)), sources=sources,
+            memory_writes=memory_writes, do_not_remember=bool(conv.is_do_not_remember)),
         tools=dict(sorted(tools.items())), memory_writes=memory_writes, messages=messages,
     )
 

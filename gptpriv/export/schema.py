@@ -99,6 +99,7 @@ class Conversation(msgspec.Struct, gc=False):
     gizmo_type: Optional[str] = None
     plugin_ids: Optional[list[str]] = None
     is_temporary_chat: Optional[bool] = None
+    is_do_not_remember: Optional[bool] = None
 
     def looks_like_one(self) -> bool:
         """Whether this object is a conversation at all (a stray object is not)."""
@@ -121,3 +122,12 @@ class Feedback(msgspec.Struct, gc=False):
 class User(msgspec.Struct, gc=False):
     email: Optional[str] = None
     chatgpt_plus_user: Optional[bool] = None
+
+
+class SharedConversation(msgspec.Struct, gc=False):
+    """An entry of shared_conversations.json. Nothing in it says when the link was made."""
+
+    id: Optional[str] = None  # the share id
+    conversation_id: Optional[str] = None
+    title: Optional[str] = None
+    is_anonymous: Optional[bool] = None

@@ -46,6 +46,7 @@ class Parts(NamedTuple):
     conversations: tuple[Part, ...]
     user: Part | None
     feedback: Part | None
+    shared: Part | None = None  # shared_conversations.json
 
 
 def find_parts(path: str, stdin: IO[bytes] | None = None) -> Parts:
@@ -82,7 +83,8 @@ def _folder(folder: Path) -> Parts:
         return _file_part(folder / name) if name in names else None
 
     return Parts(str(folder), tuple(_file_part(folder / n) for n in shards),
-                 optional("user.json"), optional("message_feedback.json"))
+                 optional("user.json"), optional("message_feedback.json"),
+                 optional("shared_conversations.json"))
 
 
 def _zip(path: Path) -> Parts:
@@ -115,7 +117,8 @@ def _zip(path: Path) -> Parts:
 
     return Parts(str(path), tuple(part(n) for n in shards),
                  part("user.json") if "user.json" in members else None,
-                 part("message_feedback.json") if "message_feedback.json" in members else None)
+                 part("message_feedback.json") if "message_feedback.json" in members else None,
+                 part("shared_conversations.json") if "shared_conversations.json" in members else None)
 
 
 class ZipMember:

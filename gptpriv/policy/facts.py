@@ -14,8 +14,8 @@ from typing import NamedTuple
 ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED = "eligible", "not_eligible", "undetermined"
 # The order `check --verdict` lists them in, and JSON's summary keys.
 VERDICTS = (ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED)
-# What `check --fail-on` can fail on: a verdict, or any call to a third party.
-FAIL_ON = (ELIGIBLE, UNDETERMINED, "disclosure")
+# What `check --fail-on` can fail on: a verdict, any call to a third party, or any shared link.
+FAIL_ON = (ELIGIBLE, UNDETERMINED, "disclosure", "shared")
 # Least to most exposed: the monotonicity invariant, and the report chart's bottom-to-top.
 VERDICT_ORDER = (NOT_ELIGIBLE, UNDETERMINED, ELIGIBLE)
 
@@ -44,6 +44,29 @@ class Call(NamedTuple):
     source: str = ""
 
 
+class SharedLink(NamedTuple):
+    """One entry of `shared_conversations.json`: a link anyone can open to read the chat."""
+
+    id: str  # the share id: the link is https://chatgpt.com/share/<id>
+    title: str | None = None
+    anonymous: bool | None = None  # `is_anonymous`: the sharer's name is not shown
+
+    @property
+    def url(self) -> str:
+        return f"{SHARE_URL}{self.id}"
+
+
+SHARE_URL = "https://chatgpt.com/share/"
+CHAT_URL = "https://chatgpt.com/c/"  # + a conversation id: where the user finds the chat
+
+# Built-in tools (run by OpenAI, never third parties) by the recipient's first word, as people
+# call them; a tool not named here is shown by that word.
+TOOL_LABELS = {"browser": "browsing", "web": "web search", "python": "python",
+               "dalle": "image generation", "image_gen": "image generation", "bio": "memory",
+               "file_search": "file search", "myfiles_browser": "file search",
+               "canmore": "canvas"}
+
+
 class Conversation(NamedTuple):
     """The facts about one conversation that the rules look at (never its text)."""
 
@@ -56,3 +79,6 @@ class Conversation(NamedTuple):
     device: str | None = None  # only when the user names it
     calls: tuple[Call, ...] = ()
     sources: Mapping[str, str] = {}  # fact name -> where it came from
+    memory_writes: int = 0  # `bio` calls: counted, never their text
+    do_not_remember: bool = False  # `is_do_not_remember`
+    shared_links: tuple[SharedLink, ...] = ()  # joined from shared_conversations.json

@@ -19,6 +19,7 @@ from gptpriv.policy.facts import (
     UNDETERMINED,
     Call,
     Conversation,
+    SharedLink,
 )
 from gptpriv.profiles.model import Account, Gpt, Operation, Snapshot, Timeline
 from gptpriv.timeutil import iso_utc
@@ -44,6 +45,9 @@ class Disclosure(NamedTuple):
     consent_source: str
     gpt_id: str | None
     flags: tuple[str, ...]
+    url: str | None = None  # shared links: the link itself (it grants read access)
+    anonymous: bool | None = None  # shared links: `is_anonymous`
+    note: str | None = None  # shared links: what the export cannot tell
 
 
 class Verdict(NamedTuple):
@@ -86,12 +90,47 @@ def resolve(settings: Settings, conversation: Conversation) -> Verdict:
                f"the builder of GPT `{_gpt_label(settings, gid)}` cannot read this conversation; "
                "only its Actions send data out", _fact(conversation, f"gpt:{gid}", "conversation"))
         for gid in sorted(set(conversation.gpt_ids))
-    )
+    ) + _memory_notices(conversation)
     disclosures = tuple(sorted(
         (_disclose(settings, conversation, call) for call in conversation.calls),
         key=lambda d: (d.time or "", d.rule, d.party, d.operation or ""),
-    ))
+    )) + tuple(_shared(conversation, link) for link in conversation.shared_links)
     return Verdict(verdict, tuple(reasons), tuple(missing), disclosures, notices)
+
+
+def _memory_notices(conversation: Conversation) -> tuple[Reason, ...]:
+    """memory.written and memory.excluded (RULES.md, Notices): counts and flags, never text."""
+    if not conversation.memory_writes and not conversation.do_not_remember:
+        return ()
+    notices = []
+    if conversation.memory_writes:
+        n = conversation.memory_writes
+        notices.append(Reason(
+            "memory.written", f"this conversation wrote to Memory ({n} `bio` call{'s' if n != 1 else ''}): "
+            "what was saved is used in later conversations until deleted in Settings > "
+            "Personalization > Memory; deleting the chat does not delete the memory",
+            _fact(conversation, "memory", "export `bio` tool calls")))
+    if conversation.do_not_remember:
+        notices.append(Reason("memory.excluded", "this conversation was excluded from Memory",
+                              _fact(conversation, "do_not_remember", "export `is_do_not_remember`")))
+    return tuple(notices)
+
+
+# era.discoverable_shares (RULES.md): until this day a shared link could be made discoverable.
+DISCOVERABLE_UNTIL = "2025-07-31"
+
+
+def _shared(conversation: Conversation, link: SharedLink) -> Disclosure:
+    """disclosure.shared_link: the export says neither when the link was made nor whether it
+    was ever discoverable, so the note says so instead of guessing."""
+    note = (f"until {DISCOVERABLE_UNTIL} a shared link could be made discoverable by search "
+            "engines (era.discoverable_shares); the export does not say whether this one was")
+    return Disclosure(
+        rule="disclosure.shared_link", party="anyone with the link", domain=None, operation=None,
+        method=None, path=None, time=None, consequential=None, privacy_policy=None,
+        consent="shared by you", consent_source=_fact(conversation, "shared_links",
+                                                      "export shared_conversations.json"),
+        gpt_id=None, flags=(), url=link.url, anonymous=link.anonymous, note=note)
 
 
 def _gpt_label(settings: Settings, gpt_id: str) -> str:
@@ -263,5 +302,16 @@ def verdict_dict(verdict: Verdict) -> dict[str, object]:
         "reasons": [r._asdict() for r in verdict.reasons],
         "missing": list(verdict.missing),
         "notices": [n._asdict() for n in verdict.notices],
-        "disclosures": [{**d._asdict(), "flags": list(d.flags)} for d in verdict.disclosures],
+        "disclosures": [_disclosure_dict(d) for d in verdict.disclosures],
     }
+
+
+_SHARED_ONLY = ("url", "anonymous", "note")
+
+
+def _disclosure_dict(d: Disclosure) -> dict[str, object]:
+    out = {**d._asdict(), "flags": list(d.flags)}
+    if d.rule != "disclosure.shared_link":  # a call has no link: its keys stay as they were
+        for key in _SHARED_ONLY:
+            del out[key]
+    return out

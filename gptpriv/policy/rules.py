@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 class Rule(NamedTuple):
     id: str
-    kind: str  # "training", "disclosure" or "lint"
+    kind: str  # "training", "disclosure", "notice" or "lint"
     step: int | None  # evaluation order for training rules; the first step that decides ends it
     when: str
     effect: str
@@ -79,6 +79,20 @@ RULES: tuple[Rule, ...] = (
          "an Action domain that the GPT's profile does not list",
          "flags the call: data went somewhere the user did not know about",
          "gptpriv: compares the export with your GPT profile"),
+    Rule("disclosure.shared_link", "disclosure", None,
+         "each shared link of the conversation (shared_conversations.json)",
+         "anyone with the link can read the conversation up to the point it was shared, until "
+         "the link is deleted; until 2025-07-31 a link could be made discoverable by search "
+         "engines, and the export does not say whether one was",
+         "OpenAI Help Center, \"Shared links FAQ\" (articles 7925741, 8798634): \"Anyone who has "
+         "a link created from a personal account can view the shared conversation\"; "
+         "discoverable links removed on 2025-07-31 (OpenAI's CISO, reported 2025-07-31)"),
+    Rule("memory.written", "notice", None, "the conversation wrote to Memory (`bio` calls)",
+         "what was saved is used in later conversations until deleted in Settings > "
+         "Personalization > Memory; deleting the chat does not delete the memory",
+         "OpenAI, \"Memory and new controls for ChatGPT\" (2024-02-13); Help Center, Memory FAQ"),
+    Rule("memory.excluded", "notice", None, "`is_do_not_remember` is true",
+         "the conversation was excluded from Memory", "the export's `is_do_not_remember` flag"),
     Rule("lint.devices_disagree", "lint", None,
          "devices of one account (or a device and the account) differ at the same moment",
          "warning", "OpenAI, 2023-04-25: the switch \"does not sync across devices\""),

@@ -5,17 +5,19 @@ temporary file, so memory stays bounded as in `check`.
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import IO, Any
 
 from gptpriv.check import Summary
 from gptpriv.export import Facts
+from gptpriv.policy.facts import TOOL_LABELS
 from gptpriv.policy.resolver import Verdict
+from gptpriv.policy.steps import hits
 from gptpriv.profiles.model import Snapshot, Timeline
 from gptpriv.report import html
 from gptpriv.report.html import escape_html
+from gptpriv.report.lists import SHORT_ID, Spool, Titles
 from gptpriv.timeutil import iso_utc
 
 
@@ -29,8 +31,10 @@ class ReportBuilder:
         self.gpts: dict[str, Counter[str]] = defaultdict(Counter)
         self.exports: list[dict[str, Any]] = []
         # Closed by write(), which reads the rows back into the page.
-        self._rows: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
-            max_size=4 << 20, mode="w+", encoding="utf-8")
+        self._rows = Spool(4 << 20)
+        self.titles = Titles()
+        # Each next step's conversations, as list items: (step id, listed first) -> lines.
+        self.steps: dict[tuple[str, bool], Spool] = {}
         self._count = 0
 
     def add(self, facts: Facts, verdict: Verdict) -> None:
@@ -40,6 +44,8 @@ class ReportBuilder:
         for gpt_id in facts.conversation.gpt_ids:
             self.gpts[gpt_id][verdict.verdict] += 1
         for d in verdict.disclosures:
+            if d.rule == "disclosure.shared_link":  # not a call: listed under its next step
+                continue
             key = (d.party, d.gpt_id or "")
             entry = self.parties.setdefault(key, {
                 "kind": d.rule, "operations": set(), "consequential": set(), "policies": set(),
@@ -52,11 +58,35 @@ class ReportBuilder:
             entry["consents"][d.consent] += 1
             entry["undeclared"] |= "disclosure.undeclared_domain" in d.flags
         title = "(hidden)" if self.redact else (facts.title or "")
+        title_key = self.titles.add(title)
         created = iso_utc(facts.create_time) if facts.create_time else ""
         reasons = "; ".join(f"{r.rule}: {r.message}" for r in verdict.reasons)
         parties = ", ".join(sorted({d.party for d in verdict.disclosures}))
         gpts = ", ".join(self.gpt_name(g) for g in facts.conversation.gpt_ids)
-        self._rows.write(html.conversation_row(verdict.verdict, created, title, gpts, reasons, parties))
+        tools = ", ".join(f"{TOOL_LABELS.get(k, k)} {n}" for k, n in facts.tools.items())
+        if facts.conversation.do_not_remember:
+            tools = ", ".join(filter(None, (tools, "excluded from Memory")))
+        link = html.chat_link(facts.id, title) + SHORT_ID
+        self._rows.write(title_key, facts.id, html.conversation_row(verdict.verdict, created, link, gpts, reasons,
+                                                              parties, tools))
+        for hit in hits(verdict):
+            spool = self.steps.get((hit.step, hit.first))
+            if spool is None:
+                spool = self.steps[(hit.step, hit.first)] = Spool(1 << 20)
+            spool.write(title_key, facts.id, html.step_item(link, created, self._detail(hit.step, verdict)))
+
+    def _detail(self, step: str, verdict: Verdict) -> str:
+        """What a step's list says beside each conversation: its links, parties or writes."""
+        if step == "step.revoke_shared_links":
+            links = [d for d in verdict.disclosures if d.rule == "disclosure.shared_link"]
+            return html.share_links([(None if self.redact else d.url, d.anonymous) for d in links])
+        if step == "step.review_third_parties":
+            return escape_html(", ".join(sorted({d.party for d in verdict.disclosures
+                                                 if d.rule != "disclosure.shared_link"})))
+        if step == "step.review_memory":
+            return escape_html(next((n.message.split(":")[0] for n in verdict.notices
+                                     if n.rule == "memory.written"), ""))
+        return ""
 
     def gpt_name(self, gpt_id: str) -> str:
         gpt = self.snapshot.gpt_by_id(gpt_id)
@@ -72,6 +102,7 @@ class ReportBuilder:
                             f"{escape_html(x['account'] or 'none')}: {escape_html(x['account_reason'])})"
                             for x in self.exports))
         out.write(".</p></header>\n<main>\n")
+        html.next_steps(self, out)
         html.totals(self, out)
         html.chart(self, out)
         html.third_parties(self, out)
@@ -82,14 +113,16 @@ class ReportBuilder:
                   f'<table id="conversation-table" class="sortable"><caption>{self._count} '
                   'conversations</caption>\n<thead><tr><th scope="col">Created (UTC)</th>'
                   '<th scope="col">Title</th><th scope="col">GPT</th><th scope="col">Training</th>'
-                  '<th scope="col">Why</th><th scope="col">Third parties</th></tr></thead>\n<tbody>\n')
-        self._rows.seek(0)
-        for line in self._rows:
+                  '<th scope="col">Why</th><th scope="col">Third parties</th>'
+                  '<th scope="col">Built-in tools</th></tr></thead>\n<tbody>\n')
+        for line in self._rows.lines(self.titles):
             out.write(line)
         out.write("</tbody></table></section>\n")
         html.rule_table(self, out)
         out.write("</main>\n" + html.page_script() + "</body></html>\n")
         self._rows.close()
+        for spool in self.steps.values():
+            spool.close()
 
     def buckets(self) -> tuple[list[date], str]:
         first, last = min(self.days), max(self.days)

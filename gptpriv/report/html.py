@@ -14,7 +14,7 @@ from importlib import resources
 from itertools import pairwise
 from typing import IO, TYPE_CHECKING
 
-from gptpriv.policy.facts import REPORT_LABELS, VERDICT_ORDER
+from gptpriv.policy.facts import CHAT_URL, REPORT_LABELS, VERDICT_ORDER
 from gptpriv.policy.rules import RULES
 from gptpriv.timeutil import iso_utc
 
@@ -44,12 +44,65 @@ def page_script() -> str:
     return f"<script>\n{_asset('report.js')}</script>\n"
 
 
-def conversation_row(verdict: str, created: str, title: str, gpts: str, reasons: str, parties: str) -> str:
+def chat_link(conversation_id: str | None, title: str) -> str:
+    """The title as a plain link to the chat in ChatGPT (nothing is loaded from it)."""
+    text = escape_html(title or "(untitled)")
+    if not conversation_id:
+        return text
+    return f'<a href="{escape_html(CHAT_URL + conversation_id)}" rel="noreferrer">{text}</a>'
+
+
+def conversation_row(verdict: str, created: str, title_html: str, gpts: str, reasons: str, parties: str,
+                     tools: str) -> str:
     return (f'<tr class="{escape_html(verdict)}"><td data-sort="{escape_html(created)}">'
             f'{escape_html(created[:16].replace("T", " "))}</td>'
-            f"<td>{escape_html(title)}</td><td>{escape_html(gpts)}</td>"
+            f"<td>{title_html}</td><td>{escape_html(gpts)}</td>"
             f"<td>{escape_html(REPORT_LABELS[verdict])}</td><td>{escape_html(reasons)}</td>"
-            f"<td>{escape_html(parties)}</td></tr>\n")
+            f"<td>{escape_html(parties)}</td><td>{escape_html(tools)}</td></tr>\n")
+
+
+def step_item(title_html: str, created: str, detail_html: str) -> str:
+    when = f" ({escape_html(created[:10])})" if created else ""
+    return f"<li>{title_html}{when}{': ' + detail_html if detail_html else ''}</li>\n"
+
+
+def share_links(links: list[tuple[str | None, bool | None]]) -> str:
+    """Shared links as links, or `hidden` under --redact (a share URL grants read access)."""
+    words = {True: " (anonymous)", False: " (not anonymous)", None: ""}
+    return ", ".join((f'<a href="{escape_html(url)}" rel="noreferrer">{escape_html(url)}</a>'
+                      if url else "shared link (hidden)") + words[anonymous]
+                     for url, anonymous in links)
+
+
+_OPEN_UP_TO = 20  # longer lists start folded
+
+
+def next_steps(report: ReportBuilder, out: IO[str]) -> None:
+    """RULES.md "Next steps": each step that applies, with its conversations listed and linked."""
+    steps = report.summary.steps.as_list()
+    out.write('<section id="next-steps"><h2>What you can do</h2>\n')
+    if not steps:
+        out.write("<p>Nothing to do: no step of the rule table applies to these conversations."
+                  "</p></section>\n")
+        return
+    out.write('<ol class="steps">\n')
+    for step in steps:
+        n = step["count"]
+        out.write(f'<li id="{escape_html(step["id"].replace(".", "-"))}"><p><strong>'
+                  f'{escape_html(step["how"])}</strong></p>\n<p>{escape_html(step["why"])}. '
+                  f'<code>{escape_html(step["id"])}</code></p>\n')
+        spools = [report.steps[k] for k in ((step["id"], True), (step["id"], False)) if k in report.steps]
+        unmatched = report.summary.unmatched if step["id"] == "step.revoke_shared_links" else []
+        out.write(f"<details{' open' if n <= _OPEN_UP_TO else ''}><summary>{n} conversation"
+                  f"{'s' if n != 1 else ''}</summary>\n<ul>\n")
+        for spool in spools:
+            for line in spool.lines(report.titles):
+                out.write(line)
+        for link in unmatched:
+            title = escape_html(link["title"]) if link["title"] else "(hidden)" if report.redact else "(untitled)"
+            out.write(f"<li>{title}, not in this export: {share_links([(link['url'], link['anonymous'])])}</li>\n")
+        out.write("</ul></details></li>\n")
+    out.write("</ol></section>\n")
 
 
 def totals(report: ReportBuilder, out: IO[str]) -> None:
