@@ -14,7 +14,7 @@ from importlib import resources
 from itertools import pairwise
 from typing import IO, TYPE_CHECKING
 
-from gptpriv.policy.facts import REPORT_LABELS, VERDICT_ORDER
+from gptpriv.policy.facts import LABELS, VERDICT_ORDER
 from gptpriv.policy.rules import RULES
 from gptpriv.timeutil import iso_utc
 
@@ -48,7 +48,7 @@ def conversation_row(verdict: str, created: str, title: str, gpts: str, reasons:
     return (f'<tr class="{escape_html(verdict)}"><td data-sort="{escape_html(created)}">'
             f'{escape_html(created[:16].replace("T", " "))}</td>'
             f"<td>{escape_html(title)}</td><td>{escape_html(gpts)}</td>"
-            f"<td>{escape_html(REPORT_LABELS[verdict])}</td><td>{escape_html(reasons)}</td>"
+            f"<td>{escape_html(LABELS[verdict])}</td><td>{escape_html(reasons)}</td>"
             f"<td>{escape_html(parties)}</td></tr>\n")
 
 
@@ -57,7 +57,7 @@ def totals(report: ReportBuilder, out: IO[str]) -> None:
               'Conversations by verdict</caption><thead><tr><th scope="col">Verdict</th>'
               '<th scope="col">Conversations</th></tr></thead><tbody>\n')
     for verdict in ("eligible", "not_eligible", "undetermined"):
-        out.write(f'<tr><th scope="row"><span class="swatch {verdict}"></span>{escape_html(REPORT_LABELS[verdict])}'
+        out.write(f'<tr><th scope="row"><span class="swatch {verdict}"></span>{escape_html(LABELS[verdict])}'
                   f'</th><td class="num">{report.summary.verdicts[verdict]}</td></tr>\n')
     out.write(f'<tr><th scope="row">skipped (malformed)</th><td class="num">{len(report.summary.errors)}</td></tr>'
               '</tbody></table>\n<table id="rule-totals"><caption>Conversations by determining '
@@ -107,7 +107,7 @@ def chart(report: ReportBuilder, out: IO[str]) -> None:
             base -= h
             parts.append(f'<rect class="bar {verdict}" x="{x(lo):.1f}" y="{base:.1f}" width="{bar_w:.1f}" '
                          f'height="{h:.1f}"><title>{escape_html(lo.isoformat())}: {n} '
-                         f'{escape_html(REPORT_LABELS[verdict])}</title></rect>')
+                         f'{escape_html(LABELS[verdict])}</title></rect>')
     label_every = max(1, len(counts) // 12)
     for i, (lo, _, _) in enumerate(counts):
         if i % label_every == 0:
@@ -123,7 +123,7 @@ def chart(report: ReportBuilder, out: IO[str]) -> None:
         parts.append(f'<text class="marker-label" x="{xx + 3:.1f}" y="{12 + 14 * (n % 4)}">{escape_html(label)} '
                      f'({escape_html(day.isoformat())})</text>')
     parts.append("</svg>")
-    legend = "".join(f'<span class="swatch {v}"></span>{escape_html(REPORT_LABELS[v])} '
+    legend = "".join(f'<span class="swatch {v}"></span>{escape_html(LABELS[v])} '
                      for v in reversed(VERDICT_ORDER))
     out.write("<figure>" + "\n".join(parts) + f"<figcaption>{legend}<span class=\"dash\"></span>"
               "setting change</figcaption></figure></section>\n")
@@ -172,8 +172,9 @@ def gpt_table(report: ReportBuilder, out: IO[str]) -> None:
         gpt = report.snapshot.gpt_by_id(gpt_id)
         setting = ({True: "allowed", False: "off", None: "unknown"}[gpt.training.value_at(now)]
                    if gpt else "unknown (no profile)")
-        verified = ("yes" if gpt.verified_builder else "no") if gpt and not gpt.mine else ("you" if gpt else "unknown")
-        verdicts = ", ".join(f"{n} {REPORT_LABELS[v]}" for v, n in sorted(counter.items()))
+        verified = (("yes" if gpt.verified_builder else "not recorded as verified") if gpt and not gpt.mine
+                    else ("you" if gpt else "unknown"))
+        verdicts = ", ".join(f"{n} {LABELS[v]}" for v, n in sorted(counter.items()))
         out.write(f'<tr><th scope="row">{escape_html(gpt.name if gpt else "(no profile)")}</th>'
                   f'<td><code>{escape_html(gpt_id)}'
                   f'</code></td><td>{escape_html(setting)}</td><td>{escape_html(verified)}</td>'
