@@ -31,6 +31,7 @@ COMMANDS = {
     "rules": "gptpriv.cli.rules",
     "check": "gptpriv.cli.check",
     "report": "gptpriv.cli.report",
+    "setup": "gptpriv.cli.setup",
 }
 
 

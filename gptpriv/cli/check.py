@@ -153,7 +153,7 @@ def _created(row: dict[str, Any]) -> tuple[bool, str]:
 
 def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, explain: bool,
             filtered: bool) -> None:
-    from gptpriv.cli.output import count, say, table, warn
+    from gptpriv.cli.output import say, table, warn
     from gptpriv.timeutil import local_text, parse_when
 
     names = {g.id: g.name for g in snapshot.gpts if g.id}
@@ -178,8 +178,27 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
             else "No conversations in this export.")
     for row in rows if explain else []:
         _explain(row)
-    summary = doc["summary"]
     say()
+    _summary(doc)
+
+
+def summary_of(ctx: typer.Context, path: str, account: str | None) -> None:
+    """Check one export and print only its summary (what `setup` ends with)."""
+    from gptpriv.check import Filters, Summary, check_export, open_inputs
+    from gptpriv.policy.resolver import Settings
+
+    snapshot, inputs = open_inputs(store(ctx), [path], account, None, None)
+    summary = Summary()
+    for reader, choice in inputs:
+        for _ in check_export(reader, Settings(choice.account, snapshot), Filters(), None, summary):
+            pass
+    _summary({"summary": summary.as_dict()})
+
+
+def _summary(doc: dict[str, Any]) -> None:
+    from gptpriv.cli.output import count, say, warn
+
+    summary = doc["summary"]
     say(f"{count(summary['total'], 'conversation')}: {summary['eligible']} eligible for training, "
         f"{summary['not_eligible']} not eligible, {summary['undetermined']} undetermined; "
         f"{summary['skipped']} skipped")

@@ -73,6 +73,13 @@ def add_account(store: Store, name: str, *, email: str | None, plan: str | None,
         return True
 
 
+def set_training_default_unknown(store: Store, name: str) -> None:
+    """The account's setting before its first entry is not known (the person does not remember
+    whether they opted out): undetermined, rather than the plan's default taken as a fact."""
+    with store.editing(store.path("account", check_name(name, "account")), "account") as data:
+        data["training_default"] = "unknown"
+
+
 def use_account(store: Store, name: str) -> None:
     load_account(store, name)  # refuse to make a missing account current
     with store.lock():

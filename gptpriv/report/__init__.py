@@ -53,7 +53,7 @@ class ReportBuilder:
             entry["undeclared"] |= "disclosure.undeclared_domain" in d.flags
         title = "(hidden)" if self.redact else (facts.title or "")
         created = iso_utc(facts.create_time) if facts.create_time else ""
-        reasons = "; ".join(f"{r.rule}: {r.message}" for r in verdict.reasons)
+        reasons = "; ".join(html.plain_words(r.message) for r in verdict.reasons)
         parties = ", ".join(sorted({d.party for d in verdict.disclosures}))
         gpts = ", ".join(self.gpt_name(g) for g in facts.conversation.gpt_ids)
         self._rows.write(html.conversation_row(verdict.verdict, created, title, gpts, reasons, parties))

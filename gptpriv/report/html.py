@@ -6,6 +6,7 @@ style and script are package data (report.css, report.js), read once, at the fir
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
@@ -14,12 +15,23 @@ from importlib import resources
 from itertools import pairwise
 from typing import IO, TYPE_CHECKING
 
-from gptpriv.policy.facts import LABELS, VERDICT_ORDER
+from gptpriv.policy.facts import LABELS, MEANINGS, VERDICT_ORDER
 from gptpriv.policy.rules import RULES
 from gptpriv.timeutil import iso_utc
 
 if TYPE_CHECKING:
     from gptpriv.report import ReportBuilder
+
+
+_ISO_TIME = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(?:Z|\+00:00)")
+_VERDICT_ID = re.compile(r"\b(not_eligible|eligible|undetermined)\b")
+
+
+def plain_words(text: str) -> str:
+    """A message written for the terminal, as a page reads it: no backticks around values,
+    times to the minute, verdicts in the words the page uses."""
+    text = _ISO_TIME.sub(r"\1 \2 UTC", text.replace("`", ""))
+    return _VERDICT_ID.sub(lambda m: LABELS[m.group(1)], text)
 
 
 def escape_html(value: object) -> str:
@@ -58,6 +70,7 @@ def totals(report: ReportBuilder, out: IO[str]) -> None:
               '<th scope="col">Conversations</th></tr></thead><tbody>\n')
     for verdict in ("eligible", "not_eligible", "undetermined"):
         out.write(f'<tr><th scope="row"><span class="swatch {verdict}"></span>{escape_html(LABELS[verdict])}'
+                  f' <span class="meaning">({escape_html(MEANINGS[verdict])})</span>'
                   f'</th><td class="num">{report.summary.verdicts[verdict]}</td></tr>\n')
     out.write(f'<tr><th scope="row">skipped (malformed)</th><td class="num">{len(report.summary.errors)}</td></tr>'
               '</tbody></table>\n<table id="rule-totals"><caption>Conversations by determining '
@@ -191,5 +204,6 @@ def rule_table(report: ReportBuilder, out: IO[str]) -> None:
     for rule in RULES:
         source = escape_html(rule.source) + (" <em>(paraphrase)</em>" if rule.paraphrase else "")
         out.write(f'<tr><td class="num">{rule.step or ""}</td><th scope="row"><code>{escape_html(rule.id)}</code>'
-                  f'</th><td>{escape_html(rule.when)}</td><td>{escape_html(rule.effect)}</td><td>{source}</td></tr>\n')
+                  f'</th><td>{escape_html(rule.when)}</td><td>{escape_html(plain_words(rule.effect))}</td>'
+                  f'<td>{source}</td></tr>\n')
     out.write("</tbody></table></section>\n")
