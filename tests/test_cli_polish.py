@@ -156,7 +156,8 @@ def test_the_report_speaks_plain_words(run, tmp_path) -> None:
     run("account", "add", "me", "--plan", "plus")
     run("account", "opt-out", "--at", "2024-03-02T10:15:30Z")
     page = run("report", str(_export(tmp_path)), "-o", "-").stdout
-    table = page[page.index('<table id="conversation-table"'):page.index("</table>", page.index('id="conversation-table"'))]
+    start = page.index('<table id="conversation-table"')
+    table = page[start:page.index("</table>", start)]
     assert "`" not in table
     shown = re.sub(r'data-sort="[^"]*"', "", table)  # sort keys stay ISO; what is shown is not
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", shown)
