@@ -10,7 +10,7 @@ from typing import IO, Any, NamedTuple, cast
 
 from gptpriv.errors import InvalidValue, NotFound
 from gptpriv.export import ExportReader, Facts, Skipped
-from gptpriv.policy.facts import CHAT_URL, FAIL_ON, VERDICTS, SharedLink
+from gptpriv.policy.facts import CHAT_URL, FAIL_ON, SharedLink, verdict_word
 from gptpriv.policy.resolver import Settings, Verdict, resolve, verdict_dict
 from gptpriv.policy.steps import NextSteps
 from gptpriv.profiles.model import Account, Snapshot
@@ -38,7 +38,7 @@ def pick_account(snapshot: Snapshot, flag_account: Account | None, current: Acco
         return AccountChoice(None, f"the export's user.json email `{email}` matches no account "
                                    "profile")
     if current is not None:
-        return AccountChoice(current, "the current account (the export has no user.json)")
+        return AccountChoice(current, "the current account; the export has no user.json")
     return AccountChoice(None, "no account profile yet")
 
 
@@ -83,10 +83,15 @@ def gpt_ids(snapshot: Snapshot, values: list[str]) -> list[str]:
 
 
 def check_verdicts(values: list[str]) -> list[str]:
+    """`--verdict` values as verdicts: the words `check` prints, with spaces or underscores."""
+    words = []
     for value in values:
-        if value not in VERDICTS:
-            raise InvalidValue(f"invalid --verdict `{value}`: use {', '.join(VERDICTS)}")
-    return values
+        word = verdict_word(value)
+        if word is None:
+            raise InvalidValue(f"invalid --verdict `{value}`: use eligible, not_eligible (or "
+                               "\"not eligible\"), undetermined")
+        words.append(word)
+    return words
 
 
 def check_fail_on(value: str | None) -> str | None:

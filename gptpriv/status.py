@@ -9,7 +9,7 @@ from typing import NamedTuple
 from gptpriv.errors import NotFound, show
 from gptpriv.policy.facts import Call, Conversation
 from gptpriv.policy.resolver import Settings, Verdict, planned_calls, resolve
-from gptpriv.profiles.model import Account, Snapshot
+from gptpriv.profiles.model import Account, Gpt, Snapshot
 from gptpriv.profiles.store import Store
 
 
@@ -23,6 +23,7 @@ class Status(NamedTuple):
     account: Account | None
     verdict: Verdict
     devices: tuple[DeviceState, ...]
+    gpt: Gpt | None = None  # the GPT's profile, when it has one
 
 
 def planned_status(store: Store, *, account: str | None, gpt: str | None, device: str | None,
@@ -36,6 +37,7 @@ def planned_status(store: Store, *, account: str | None, gpt: str | None, device
     snapshot = Snapshot((found,) if found else (), tuple(load_gpts(store)))
     sources = {"create_time": "--at option" if at_given else "now"}
     gpt_ref: str | None = None
+    profile: Gpt | None = None
     calls: tuple[Call, ...] = ()
     if gpt:
         if gpt.startswith("g-"):
@@ -62,4 +64,4 @@ def planned_status(store: Store, *, account: str | None, gpt: str | None, device
         DeviceState(d.name, d.history.value_at(moment), e.at if (e := d.history.entry_at(moment)) else None)
         for d in (found.devices if found else ())
     )
-    return Status(found, verdict, devices)
+    return Status(found, verdict, devices, profile)

@@ -53,3 +53,16 @@ def iso_utc(value: datetime) -> str:
 def local_text(value: datetime) -> str:
     """A time as a person reads it: local time, minutes precision, with the offset."""
     return value.astimezone().strftime("%Y-%m-%d %H:%M %z")
+
+
+# Clocks differ a little between machines; a moment this close to now still counts as now.
+_CLOCK_SKEW_SECONDS = 120
+
+
+def happened(text: str | None) -> datetime:
+    """When something the person records happened: `--at` (default now), never in the future."""
+    moment = parse_when(text) if text else now()
+    if (moment - now()).total_seconds() > _CLOCK_SKEW_SECONDS:
+        raise InvalidValue(f"{show(text)} is in the future: gptpriv records what happened; "
+                           "give the time you changed the setting")
+    return moment

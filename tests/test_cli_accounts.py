@@ -35,7 +35,7 @@ def test_account_show_json_contract(run) -> None:
     assert doc["schema_version"] == 1
     assert doc["name"] == "work" and doc["email"] == "me@example.com" and doc["plan"] == "plus"
     assert doc["training"] == [
-        {"at": "2024-05-01T07:30:00Z", "allowed": False, "note": "settings", "changes": True}
+        {"number": 1, "at": "2024-05-01T07:30:00Z", "allowed": False, "note": "settings", "changes": True}
     ]
     assert doc["devices"] == [{"name": "laptop", "history": "on", "timeline": []}]
 
@@ -49,11 +49,11 @@ def test_history_shows_default_and_no_change_entries(run) -> None:
     assert "(no change: it was already so)" in out
     assert run("account", "history").stdout == (
         "Training control of account work (plan plus)\n"
-        "FROM                           TRAINING  NOTE\n"
-        "before 2024-05-01 00:00 +0000  allowed   plan default: consumer plans are trained on unless you opt out\n"
-        "2024-05-01 00:00 +0000         off       first\n"
-        "2024-06-01 00:00 +0000         off       (no change)\n"
-        "2024-07-01 00:00 +0000         off       (no change)\n"
+        "#  FROM                           TRAINING  NOTE\n"
+        "   before 2024-05-01 00:00 +0000  allowed   plan default: consumer plans are trained on unless you opt out\n"
+        "1  2024-05-01 00:00 +0000         off       first\n"
+        "2  2024-06-01 00:00 +0000         off       (no change)\n"
+        "3  2024-07-01 00:00 +0000         off       (no change)\n"
     )
     doc = run("account", "history", "--json").json()
     assert [e["at"] for e in doc["training"]] == [

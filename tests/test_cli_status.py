@@ -53,9 +53,12 @@ def test_status_unknown_gpt_id_and_text_output(run) -> None:
     text = run("status", "--gpt", "g-unknown1", "--at", "2025-01-01").stdout
     assert text.splitlines()[:2] == [
         "A conversation started 2025-01-01 00:00 +0000 on account me with GPT g-unknown1:",
-        "Training: undetermined",
+        "Training: undetermined (not known: a fact that decides it is not recorded)",
     ]
     assert "gpt.builder_setting_unknown" in text
+    # A GPT with no profile: its Actions are not known, and the text says how to record them.
+    assert "Actions: not known for GPT g-unknown1" in text
+    assert "gptpriv gpt create NAME --id g-unknown1 --not-mine" in text
     result = run("status", "--gpt", "g-p-abc", ok=False)
     assert result.exit_code == 2 and "project id" in result.stderr
 

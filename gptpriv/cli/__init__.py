@@ -31,7 +31,11 @@ COMMANDS = {
     "rules": "gptpriv.cli.rules",
     "check": "gptpriv.cli.check",
     "report": "gptpriv.cli.report",
+    "setup": "gptpriv.cli.setup",
 }
+
+
+_COMPLETION_OPTIONS = ("install_completion", "show_completion")
 
 
 class _RootGroup(TyperGroup):
@@ -49,7 +53,25 @@ class _RootGroup(TyperGroup):
         module = importlib.import_module(COMMANDS[cmd_name])
         command = typer.main.get_command(module.app)
         command.name = cmd_name
+        # Typer gives every app it converts its own --install-completion/--show-completion;
+        # they belong to the root command only.
+        command.params = [p for p in command.params if p.name not in _COMPLETION_OPTIONS]
         return command
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """A mistyped command gets "Did you mean ...?", as Typer gives for its own groups: it
+        does not know the commands that are loaded lazily."""
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as error:  # Click's UsageError, which Typer keeps private
+            message = getattr(error, "message", None)
+            if args and isinstance(message, str) and "Did you mean" not in message:
+                from difflib import get_close_matches
+
+                matches = get_close_matches(args[0], self.list_commands(ctx))
+                if matches:
+                    error.message = f"{message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"  # type: ignore[attr-defined]
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         from gptpriv.errors import GptprivError

@@ -11,12 +11,13 @@ from gptpriv.cli.common import (
     JsonOpt,
     NoteOpt,
     YesOpt,
+    complete_account,
     completes,
     confirm,
+    happened,
     one_of,
     store,
     timeline_json,
-    when,
 )
 from gptpriv.profiles.model import PLANS
 
@@ -26,9 +27,11 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Accounts, their plan and the account-wide training control.",
                   no_args_is_help=True)
 
-NameArg = Annotated[str, typer.Argument(metavar="NAME", help="Account name (a slug such as `work`).")]
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="Account name (a slug such as `work`).",
+                                         autocompletion=complete_account)]
 MaybeNameArg = Annotated[
-    Optional[str], typer.Argument(metavar="[NAME]", help="Account name (default: the current account).")
+    Optional[str], typer.Argument(metavar="[NAME]", help="Account name (default: the current account).",
+                                  autocompletion=complete_account)
 ]
 PlanOpt = Annotated[
     Optional[str],
@@ -192,7 +195,7 @@ def _record(ctx: typer.Context, name: str | None, allowed: bool, at: str | None,
 
     st = store(ctx)
     account_name = accounts.resolve_account(st, name).name
-    moment = when(at)
+    moment = happened(at)
     changed = accounts.record_training(st, account_name, allowed=allowed, at=moment, note=note)
     word = "allowed" if allowed else "off"
     say(recorded(f"training {word} for account {account_name}", moment, changed))
@@ -232,8 +235,29 @@ def history(ctx: typer.Context, name: MaybeNameArg = None, json: JsonOpt = False
     from gptpriv.cli.output import table
 
     rows = timeline_rows(account.training, "allowed", "off", _DEFAULT_WHY[account.training.default])
-    table(["from", "training", "note"], rows,
+    table(["#", "from", "training", "note"], rows,
           title=f"Training control of account {account.name} (plan {account.plan or 'unknown'})")
+
+
+@app.command("remove-entry")
+def remove_entry(
+    ctx: typer.Context,
+    first: Annotated[str, typer.Argument(metavar="[NAME] N", help="The account (default: the current "
+                                         "one), then the entry's number in `account history`.")],
+    second: Annotated[Optional[str], typer.Argument(hidden=True, show_default=False)] = None,
+    yes: YesOpt = False,
+) -> None:
+    """Undo a training entry recorded by mistake (N as `account history` numbers it)."""
+    from gptpriv.cli.common import entry_number, removed
+    from gptpriv.cli.output import say
+    from gptpriv.profiles import accounts
+
+    name, number = (None, entry_number(first)) if second is None else (first, entry_number(second))
+    st = store(ctx)
+    account = accounts.resolve_account(st, name)
+    confirm(f"Remove entry {number} from the training history of account {account.name}?", yes)
+    entry = accounts.remove_training_entry(st, account.name, number)
+    say(removed(f"entry {number}, training", entry))
 
 
 @app.command("remove")

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from gptpriv.cli.common import AccountOpt, JsonOpt, completes, store
-from gptpriv.policy.facts import FAIL_ON, TABLE_LABELS, VERDICTS
+from gptpriv.cli.common import AccountOpt, JsonOpt, complete_device, complete_gpt, completes, store
+from gptpriv.policy.facts import FAIL_ON, LABELS, VERDICTS
 
 app = typer.Typer()
 
@@ -21,7 +21,8 @@ def check(
         "conversation object, or - for standard input.")],
     account: AccountOpt = None,
     device: Annotated[Optional[str], typer.Option(
-        "--device", help="The conversations came from this device (its legacy switch counts).")] = None,
+        "--device", autocompletion=complete_device,
+        help="The conversations came from this device (its legacy switch counts).")] = None,
     json: JsonOpt = False,
     jsonl: Annotated[bool, typer.Option(
         "--jsonl", help="One JSON line per conversation as it is read, then a summary line.")] = False,
@@ -35,11 +36,15 @@ def check(
         "--verdict", autocompletion=completes(VERDICTS),
         help="Only conversations with this verdict (repeatable).")] = None,
     gpt: Annotated[Optional[list[str]], typer.Option(
-        "--gpt", help="Only conversations with this GPT: profile name or `g-...` id (repeatable).")] = None,
+        "--gpt", autocompletion=complete_gpt,
+        help="Only conversations with this GPT: profile name or `g-...` id (repeatable).")] = None,
     since: Annotated[Optional[str], typer.Option("--since", metavar="WHEN",
                                                  help="Only conversations created at or after.")] = None,
     until: Annotated[Optional[str], typer.Option("--until", metavar="WHEN",
                                                  help="Only conversations created before.")] = None,
+    sort: Annotated[str, typer.Option(
+        "--sort", autocompletion=completes(SORT_ORDERS),
+        help="Order of the text table by creation time: oldest (first) or newest.")] = "oldest",
     fail_on: Annotated[Optional[str], typer.Option(
         "--fail-on", metavar="WHAT", autocompletion=completes(FAIL_ON),
         help="Exit 1 if any conversation is eligible, undetermined, has a disclosure (a call to "
@@ -62,7 +67,9 @@ def check(
     from gptpriv.policy.resolver import Settings
     from gptpriv.timeutil import parse_when
 
-    check_verdicts(verdict or [])
+    verdict = check_verdicts(verdict or [])
+    if sort not in SORT_ORDERS:
+        raise InvalidValue(f"invalid --sort `{sort}`: use oldest or newest")
     check_fail_on(fail_on)
     if json and jsonl:
         raise InvalidValue("give `--json` or `--jsonl`, not both")
@@ -104,7 +111,8 @@ def check(
         emit_jsonl({"next_steps": doc["next_steps"]})
         emit_jsonl({"summary": doc["summary"], "exports": exports})
     else:
-        _render(rows, doc, snapshot, explain)
+        rows.sort(key=_created, reverse=sort == "newest")
+        _render(rows, doc, snapshot, explain, filtered=filters != Filters())
     if fail_on and failed:
         raise typer.Exit(1)
 
@@ -139,7 +147,17 @@ class _JsonStream:
         self._spool.close()
 
 
-def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, explain: bool) -> None:
+# A verdict's colour on a colour terminal: the more exposed, the louder.
+_VERDICT_STYLES = {LABELS["eligible"]: "red", LABELS["not_eligible"]: "green", LABELS["undetermined"]: "yellow"}
+SORT_ORDERS = ("oldest", "newest")
+
+
+def _created(row: dict[str, Any]) -> tuple[bool, str]:
+    return row["create_time"] is None, row["create_time"] or ""  # no creation time: last
+
+
+def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, explain: bool,
+            filtered: bool) -> None:
     from gptpriv.cli.output import say, table, warn
     from gptpriv.timeutil import local_text, parse_when
 
@@ -151,25 +169,48 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
             warn("gptpriv: note: the account's training setting is unknown, so most verdicts are "
                  "undetermined: record it with `gptpriv account add NAME --from-export "
                  f"{export['path']}` and `gptpriv account opt-out --at WHEN` if you opted out")
-    table(["created", "title", "gpt", "verdict", "reason", "third parties"], [
-        [local_text(parse_when(r["create_time"])) if r["create_time"] else "?",
-         "(redacted)" if r["title"] is None and r["id"] else (r["title"] or "")[:48],
-         ", ".join(names.get(g, g) for g in r["gpt_ids"]),
-         TABLE_LABELS[r["verdict"]], r["reasons"][0]["rule"] if r["reasons"] else "",
-         ", ".join(sorted({d["party"] for d in r["third_parties"]}))]
-        for r in rows
-    ])
+    if rows:
+        table(["created", "title", "gpt", "verdict", "reason", "third parties"], [
+            [local_text(parse_when(r["create_time"])) if r["create_time"] else "?",
+             "(redacted)" if r["title"] is None and r["id"] else (r["title"] or "")[:48],
+             ", ".join(names.get(g, g) for g in r["gpt_ids"]),
+             LABELS[r["verdict"]], r["reasons"][0]["rule"] if r["reasons"] else "",
+             ", ".join(sorted({d["party"] for d in r["third_parties"]}))]
+            for r in rows
+        ], styles={3: _VERDICT_STYLES})
+    else:
+        say("No conversation matches." if doc["summary"]["total"] or doc["summary"]["skipped"] or filtered
+            else "No conversations in this export.")
     for row in rows if explain else []:
         _explain(row)
-    summary = doc["summary"]
     say()
-    say(f"{summary['total']} conversations: {summary['eligible']} eligible, "
+    _summary(doc)
+
+
+def summary_of(ctx: typer.Context, path: str, account: str | None) -> None:
+    """Check one export and print only its summary (what `setup` ends with)."""
+    from gptpriv.check import Filters, Summary, check_export, open_inputs
+    from gptpriv.policy.resolver import Settings
+
+    snapshot, inputs = open_inputs(store(ctx), [path], account, None, None)
+    summary = Summary()
+    for reader, choice in inputs:
+        for _ in check_export(reader, Settings(choice.account, snapshot), Filters(), None, summary):
+            pass
+    _summary({"summary": summary.as_dict(), "next_steps": summary.steps.as_list()})
+
+
+def _summary(doc: dict[str, Any]) -> None:
+    from gptpriv.cli.output import count, say, warn
+
+    summary = doc["summary"]
+    say(f"{count(summary['total'], 'conversation')}: {summary['eligible']} eligible for training, "
         f"{summary['not_eligible']} not eligible, {summary['undetermined']} undetermined; "
         f"{summary['skipped']} skipped")
     if summary["by_rule"]:
         say("By rule: " + ", ".join(f"{k} {v}" for k, v in summary["by_rule"].items()))
     if summary["third_parties"]:
-        say("Third parties: " + ", ".join(f"{k} ({v} call{'s' if v != 1 else ''})"
+        say("Third parties: " + ", ".join(f"{k} ({count(v, 'call')})"
                                           for k, v in summary["third_parties"].items()))
     if summary["shared_links"]:
         elsewhere = len(summary["unmatched_shared_links"])
@@ -206,7 +247,7 @@ def _explain(row: dict[str, Any]) -> None:
     from gptpriv.cli.output import say
 
     say()
-    say(f"{row['id']}" + (f" {row['title']}" if row["title"] else "") + f": {TABLE_LABELS[row['verdict']]}")
+    say(f"{row['id']}" + (f" {row['title']}" if row["title"] else "") + f": {LABELS[row['verdict']]}")
     if row["url"]:
         say(f"  open: {row['url']}")
     for reason in row["reasons"]:

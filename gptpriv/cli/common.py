@@ -20,9 +20,6 @@ AtOpt = Annotated[
                  help="When it happened: ISO date or date-time (a date is local midnight). Default: now."),
 ]
 NoteOpt = Annotated[Optional[str], typer.Option("--note", help="A note kept with the entry.")]
-AccountOpt = Annotated[
-    Optional[str], typer.Option("--account", "-a", help="Account to use (default: the current one).")
-]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
@@ -34,6 +31,44 @@ def completes(values: Sequence[str]) -> Callable[[str], list[str]]:
         return [v for v in values if v.startswith(incomplete)]
 
     return complete
+
+
+def _profile_names(ctx: typer.Context, kind: str, incomplete: str) -> list[str]:
+    """Profile names for TAB completion; nothing (never an error) when the home cannot be read."""
+    try:
+        from gptpriv.profiles.store import Store, choose_home
+
+        root = Store(choose_home(ctx.find_root().params.get("home")).path)
+        return [n for n in root.names(kind) if n.startswith(incomplete)]
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+
+
+def complete_account(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _profile_names(ctx, "account", incomplete)
+
+
+def complete_gpt(ctx: typer.Context, incomplete: str) -> list[str]:
+    return _profile_names(ctx, "gpt", incomplete)
+
+
+def complete_device(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Devices of the account named with --account, else of the current account."""
+    try:
+        from gptpriv.profiles.accounts import resolve_account
+        from gptpriv.profiles.store import Store, choose_home
+
+        root = Store(choose_home(ctx.find_root().params.get("home")).path)
+        account = resolve_account(root, ctx.params.get("account"))
+        return [d.name for d in account.devices if d.name.startswith(incomplete)]
+    except Exception:  # completion must never print a traceback into the shell
+        return []
+
+
+AccountOpt = Annotated[
+    Optional[str], typer.Option("--account", "-a", help="Account to use (default: the current one).",
+                                autocompletion=complete_account)
+]
 
 
 def one_of(values: Sequence[str]) -> str:
@@ -57,6 +92,13 @@ def when(at: str | None) -> datetime:
     return timeutil.parse_when(at) if at else timeutil.now()
 
 
+def happened(at: str | None) -> datetime:
+    """`--at` of a command that records what happened: refused when in the future."""
+    from gptpriv import timeutil
+
+    return timeutil.happened(at)
+
+
 def recorded(what: str, moment: datetime, changed: bool) -> str:
     """The line that confirms a dated entry, saying when it changed nothing."""
     from gptpriv.timeutil import local_text
@@ -77,24 +119,45 @@ def confirm(question: str, yes: bool) -> None:
     typer.confirm(question, abort=True)
 
 
-def entry_json(entry: Entry, changes: bool) -> dict[str, Any]:
+def entry_json(entry: Entry, changes: bool, number: int) -> dict[str, Any]:
     from gptpriv.timeutil import iso_utc
 
-    return {"at": iso_utc(entry.at), "allowed": entry.allowed, "note": entry.note, "changes": changes}
+    return {"number": number, "at": iso_utc(entry.at), "allowed": entry.allowed, "note": entry.note,
+            "changes": changes}
 
 
 def timeline_json(timeline: Timeline) -> list[dict[str, Any]]:
-    return [entry_json(e, c) for e, c in zip(timeline.entries, timeline.changes(), strict=True)]
+    """Entries oldest first, each with the number `remove-entry` takes."""
+    return [entry_json(e, c, n) for n, (e, c) in
+            enumerate(zip(timeline.entries, timeline.changes(), strict=True), start=1)]
 
 
 def timeline_rows(timeline: Timeline, on: str, off: str, default_why: str) -> list[list[str]]:
-    """Rows for a timeline table: what was in force before the first entry, then each entry."""
+    """Rows for a timeline table: what was in force before the first entry, then each entry
+    with the number `remove-entry` takes (1 is the oldest)."""
     from gptpriv.cli.output import setting_word
     from gptpriv.timeutil import local_text
 
     first = f"before {local_text(timeline.entries[0].at)}" if timeline.entries else "always"
-    rows = [[first, setting_word(timeline.default, on, off), default_why]]
-    for entry, changes in zip(timeline.entries, timeline.changes(), strict=True):
+    rows = [["", first, setting_word(timeline.default, on, off), default_why]]
+    for number, (entry, changes) in enumerate(zip(timeline.entries, timeline.changes(), strict=True), 1):
         note = entry.note if changes else f"(no change) {entry.note}".rstrip()
-        rows.append([local_text(entry.at), setting_word(entry.allowed, on, off), note])
+        rows.append([str(number), local_text(entry.at), setting_word(entry.allowed, on, off), note])
     return rows
+
+
+def removed(what: str, entry: Entry, on: str = "allowed") -> str:
+    """The line that confirms an undone entry."""
+    from gptpriv.cli.output import setting_word
+    from gptpriv.timeutil import local_text
+
+    note = f" ({entry.note})" if entry.note else ""
+    return f"Removed: {what} {setting_word(entry.allowed, on)} from {local_text(entry.at)}{note}."
+
+
+def entry_number(text: str) -> int:
+    from gptpriv.errors import InvalidValue, show
+
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidValue(f"invalid entry number {show(text)}: give N as the `history` command numbers it")
+    return int(text)

@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from gptpriv.cli.common import AccountOpt, AtOpt, JsonOpt, store, when
+from gptpriv.cli.common import AccountOpt, AtOpt, JsonOpt, complete_gpt, happened, store
 
 app = typer.Typer(help="Your Allow / Always allow / Decline answers to GPT Actions.",
                   no_args_is_help=True)
 
-GptArg = Annotated[str, typer.Argument(metavar="GPT", help="GPT profile name.")]
+GptArg = Annotated[str, typer.Argument(metavar="GPT", help="GPT profile name.", autocompletion=complete_gpt)]
 DomainArg = Annotated[str, typer.Argument(metavar="DOMAIN", help="The Action's host name.")]
 _DONE = {"allow": "Allow", "always": "Always allow", "deny": "Decline", "reset": "no standing decision"}
 
@@ -25,7 +25,7 @@ def _record(ctx: typer.Context, word: str, gpt: str, domain: str, account: str |
 
     st = store(ctx)
     account_name = accounts.resolve_account(st, account).name
-    for warning in record_consent(st, account_name, gpt, domain, word, when(at)):
+    for warning in record_consent(st, account_name, gpt, domain, word, happened(at)):
         warn(f"gptpriv: note: {warning}")
     say(f"Recorded for account {account_name}: {_DONE[word]} for GPT {gpt} -> {check_domain(domain)}.")
 

@@ -15,16 +15,18 @@ from gptpriv.cli.common import (
     JsonOpt,
     NoteOpt,
     YesOpt,
+    complete_device,
     confirm,
+    happened,
     store,
-    when,
 )
 
 app = typer.Typer(help='Devices and their legacy "Chat History & Training" toggle (never synced).',
                   no_args_is_help=True)
 
 DeviceArg = Annotated[
-    Optional[str], typer.Argument(metavar="[DEVICE]", help="Device name (default: this machine's host name).")
+    Optional[str], typer.Argument(metavar="[DEVICE]", help="Device name (default: this machine's host name).",
+                                  autocompletion=complete_device)
 ]
 
 
@@ -76,7 +78,7 @@ def _record(ctx: typer.Context, name: str | None, account: str | None, on: bool,
     from gptpriv.profiles import accounts
 
     account_name, device = _names(ctx, account, name)
-    moment = when(at)
+    moment = happened(at)
     changed = accounts.record_device(store(ctx), account_name, device, history_on=on,
                                      at=moment, note=note)
     say(recorded(f"Chat History & Training {'on' if on else 'off'} on device {device}", moment, changed))
@@ -94,6 +96,51 @@ def history_on(ctx: typer.Context, name: DeviceArg = None, account: AccountOpt =
                at: AtOpt = None, note: NoteOpt = None) -> None:
     """Record that the device's "Chat History & Training" toggle was turned on."""
     _record(ctx, name, account, True, at, note)
+
+
+@app.command("history")
+def history(ctx: typer.Context, name: DeviceArg = None, account: AccountOpt = None,
+            json: JsonOpt = False) -> None:
+    """A device's dated Chat History & Training timeline, oldest first, numbered."""
+    from gptpriv.cli.common import timeline_json, timeline_rows
+    from gptpriv.errors import NotFound, show
+    from gptpriv.profiles import accounts
+
+    account_name, device = _names(ctx, account, name)
+    found = accounts.load_account(store(ctx), account_name).device(device)
+    if found is None:
+        raise NotFound(f"no device named {show(device)} on account {show(account_name)}: "
+                       f"add it with `gptpriv device add {device}`")
+    if json:
+        from gptpriv.cli.output import emit_json
+
+        emit_json({"account": account_name, "device": device, "history": timeline_json(found.history)})
+        return
+    from gptpriv.cli.output import table
+
+    rows = timeline_rows(found.history, "on", "off", "")
+    # Before its first entry the switch's state is not a recorded fact: never shown as "on".
+    rows[0][2:] = ["not recorded", "add what you know with `gptpriv device history-on|history-off --at WHEN`"]
+    table(["#", "from", "chat history & training", "note"], rows,
+          title=f"Chat History & Training on device {device} (account {account_name})")
+
+
+@app.command("remove-entry")
+def remove_entry(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="DEVICE", help="Device name.", autocompletion=complete_device)],
+    number: Annotated[int, typer.Argument(metavar="N", help="The entry's number in `device history`.")],
+    account: AccountOpt = None, yes: YesOpt = False,
+) -> None:
+    """Undo a device entry recorded by mistake (N as `device history` numbers it)."""
+    from gptpriv.cli.common import removed
+    from gptpriv.cli.output import say
+    from gptpriv.profiles import accounts
+
+    account_name, device = _names(ctx, account, name)
+    confirm(f"Remove entry {number} from the history of device {device} (account {account_name})?", yes)
+    entry = accounts.remove_device_entry(store(ctx), account_name, device, number)
+    say(removed(f"entry {number}, Chat History & Training", entry, on="on"))
 
 
 @app.command("remove")

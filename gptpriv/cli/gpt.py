@@ -11,12 +11,13 @@ from gptpriv.cli.common import (
     JsonOpt,
     NoteOpt,
     YesOpt,
+    complete_gpt,
     completes,
     confirm,
+    happened,
     one_of,
     store,
     timeline_json,
-    when,
 )
 from gptpriv.profiles.model import AUTH_KINDS, VISIBILITIES
 
@@ -29,7 +30,8 @@ action_app = typer.Typer(help="The Actions of a GPT: third-party APIs it sends d
                          no_args_is_help=True)
 app.add_typer(action_app, name="action")
 
-NameArg = Annotated[str, typer.Argument(metavar="GPT", help="GPT profile name (a slug).")]
+NameArg = Annotated[str, typer.Argument(metavar="GPT", help="GPT profile name (a slug).",
+                                         autocompletion=complete_gpt)]
 TitleOpt = Annotated[Optional[str], typer.Option("--title", help="Display name of the GPT.")]
 IdOpt = Annotated[Optional[str], typer.Option("--id", help="The GPT's id, `g-...`, from its address.")]
 VisibilityOpt = Annotated[
@@ -134,7 +136,7 @@ def show(ctx: typer.Context, name: NameArg, json: JsonOpt = False) -> None:
     say(f"GPT:               {gpt.name}" + (f" ({gpt.title})" if gpt.title else ""))
     say(f"Id:                {gpt.id or 'unknown'}")
     say(f"Built by:          {'you' if gpt.mine else gpt.builder or 'someone else'}"
-        + ("" if gpt.mine else f" ({'verified' if gpt.verified_builder else 'not verified'})"))
+        + ("" if gpt.mine else f" ({'verified' if gpt.verified_builder else 'not recorded as verified'})"))
     say(f"Visibility:        {gpt.visibility or 'unknown'}")
     say(f"Builder training:  {doc['training_now']}")
     for action in gpt.actions:
@@ -177,7 +179,7 @@ def _record(ctx: typer.Context, name: str, allowed: bool, at: str | None, note: 
     from gptpriv.cli.output import say
     from gptpriv.profiles import gpts
 
-    moment = when(at)
+    moment = happened(at)
     changed = gpts.record_builder_training(store(ctx), name, allowed=allowed, at=moment, note=note)
     say(recorded(f"builder training {'allowed' if allowed else 'off'} for GPT {name}", moment, changed))
 
@@ -211,7 +213,23 @@ def history(ctx: typer.Context, name: NameArg, json: JsonOpt = False) -> None:
     from gptpriv.cli.output import table
 
     rows = timeline_rows(gpt.training, "allowed", "off", _DEFAULT_WHY[gpt.training.default])
-    table(["from", "builder training", "note"], rows, title=f"Builder training setting of GPT {name}")
+    table(["#", "from", "builder training", "note"], rows, title=f"Builder training setting of GPT {name}")
+
+
+@app.command("remove-entry")
+def remove_entry(ctx: typer.Context, name: NameArg,
+                 number: Annotated[int, typer.Argument(metavar="N", help="The entry's number in `gpt history`.")],
+                 yes: YesOpt = False) -> None:
+    """Undo a builder-training entry recorded by mistake (N as `gpt history` numbers it)."""
+    from gptpriv.cli.common import removed
+    from gptpriv.cli.output import say
+    from gptpriv.profiles import gpts
+
+    st = store(ctx)
+    gpts.load_gpt(st, name)
+    confirm(f"Remove entry {number} from the builder-training history of GPT {name}?", yes)
+    entry = gpts.remove_builder_entry(st, name, number)
+    say(removed(f"entry {number}, builder training", entry))
 
 
 @app.command("remove")
@@ -233,7 +251,7 @@ def report(ctx: typer.Context, name: NameArg, reason: Annotated[str, typer.Optio
     from gptpriv.cli.output import say
     from gptpriv.profiles import gpts
 
-    gpt = gpts.add_report(store(ctx), name, reason=reason, at=when(at))
+    gpt = gpts.add_report(store(ctx), name, reason=reason, at=happened(at))
     page = gpts.gpt_page(gpt)
     say(f"Recorded a report on GPT {name}.")
     if page:

@@ -52,15 +52,23 @@ def warn(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None) -> None:
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None,
+          styles: dict[int, dict[str, str]] | None = None) -> None:
+    """A table; a column with nothing in it is left out, so the others get its width. On a
+    colour terminal, `styles` colours cells by value ({column: {value: Rich style}})."""
+    keep = [i for i in range(len(headers)) if any(row[i] for row in rows)] or list(range(len(headers)))
+    headers = [headers[i] for i in keep]
+    styles = {keep.index(i): s for i, s in (styles or {}).items() if i in keep}
+    rows = [[row[i] for i in keep] for row in rows]
     if rich_wanted():
         from rich.table import Table
+        from rich.text import Text
 
         grid = Table(title=title, title_justify="left", header_style="bold")
         for header in headers:
             grid.add_column(header)
         for row in rows:
-            grid.add_row(*row)
+            grid.add_row(*(Text(cell, style=styles.get(i, {}).get(cell, "")) for i, cell in enumerate(row)))
         console().print(grid)
         return
     if title:
@@ -68,6 +76,14 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | No
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     for row in [[h.upper() for h in headers], *rows]:
         say("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+_PLURALS = {"entry": "entries", "third party": "third parties", "call": "calls", "finding": "findings"}
+
+
+def count(n: int, word: str) -> str:
+    """`1 conversation`, `2 conversations`, `1 third party`, `3 third parties`."""
+    return f"{n} {word if n == 1 else _PLURALS.get(word, word + 's')}"
 
 
 def setting_word(value: bool | None, on: str = "allowed", off: str = "off") -> str:

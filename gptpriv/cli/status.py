@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from gptpriv.cli.common import AccountOpt, AtOpt, JsonOpt, store, when
-from gptpriv.policy.facts import SENTENCE_LABELS
+from gptpriv.cli.common import AccountOpt, AtOpt, JsonOpt, complete_device, complete_gpt, store, when
+from gptpriv.policy.facts import LABELS, MEANINGS
 
 app = typer.Typer()
 
@@ -17,9 +17,11 @@ app = typer.Typer()
 def status(
     ctx: typer.Context, account: AccountOpt = None,
     gpt: Annotated[Optional[str], typer.Option(
-        "--gpt", metavar="GPT", help="Chat with this GPT (profile name, or a `g-...` id).")] = None,
+        "--gpt", metavar="GPT", autocompletion=complete_gpt,
+        help="Chat with this GPT (profile name, or a `g-...` id).")] = None,
     device: Annotated[Optional[str], typer.Option(
-        "--device", help="On this device (its legacy switch then counts).")] = None,
+        "--device", autocompletion=complete_device,
+        help="On this device (its legacy switch then counts).")] = None,
     temporary: Annotated[bool, typer.Option("--temporary", help="A Temporary Chat.")] = False,
     feedback: Annotated[bool, typer.Option(
         "--feedback", help="Assume you give feedback (thumbs up or down) in it.")] = False,
@@ -52,7 +54,7 @@ def status(
     say(f"A {'temporary ' if temporary else ''}conversation started {local_text(moment)}"
         f" on account {found.name if found else '(none recorded)'}"
         + (f" with GPT {gpt}" if gpt else "") + (f" on device {device}" if device else "") + ":")
-    say(f"Training: {SENTENCE_LABELS[verdict.verdict]}")
+    say(f"Training: {LABELS[verdict.verdict]} ({MEANINGS[verdict.verdict]})")
     for reason in verdict.reasons:
         say(f"  {reason.rule}: {reason.message}")
         say(f"    from: {reason.source}")
@@ -60,6 +62,10 @@ def status(
         say(f"  missing: {fact}")
     for notice in verdict.notices:
         say(f"Builder: {notice.message}")
+    if gpt and result.gpt is None:
+        say(f"Actions: not known for GPT {gpt}: it has no profile, so what it sends out is not "
+            f"recorded; record it with `gptpriv gpt create NAME --id {gpt} --not-mine` and "
+            "`gptpriv gpt action add NAME DOMAIN` for each Action its page lists")
     if verdict.disclosures:
         say("Third parties its Actions would send parts of the conversation to:")
     for d in verdict.disclosures:

@@ -118,6 +118,9 @@ class ExportReader:
             return
         if first != b"[":
             what = "empty" if not head.strip() else "not JSON, or not a ChatGPT export"
+            if first == b"<":  # the export's chat.html: the same chats, as a page to read
+                what = ("an HTML page (the export's chat.html?), not the conversations: give the "
+                        "export's ZIP or its conversations.json")
             raise ExportError(f"{part.label}: byte {len(head) - len(head.lstrip())}: {what}")
         shared = False  # read by a thread here into memory shared with the workers
         if part.size is None and parallel.possible():

@@ -19,12 +19,17 @@ FAIL_ON = (ELIGIBLE, UNDETERMINED, "disclosure", "shared")
 # Least to most exposed: the monotonicity invariant, and the report chart's bottom-to-top.
 VERDICT_ORDER = (NOT_ELIGIBLE, UNDETERMINED, ELIGIBLE)
 
-# How each verdict is worded for people, by where it appears.
-TABLE_LABELS = {ELIGIBLE: "eligible", NOT_ELIGIBLE: "not eligible", UNDETERMINED: "undetermined"}
-SENTENCE_LABELS = {ELIGIBLE: "may be used for training", NOT_ELIGIBLE: "not used for training",
-                   UNDETERMINED: "undetermined"}
-REPORT_LABELS = {ELIGIBLE: "may be trained on", NOT_ELIGIBLE: "not trained on",
-                 UNDETERMINED: "undetermined"}
+# The one set of words people read for a verdict, in the terminal and the report alike, and
+# what each means. `check --verdict` takes these words (spaces or underscores).
+LABELS = {ELIGIBLE: "eligible", NOT_ELIGIBLE: "not eligible", UNDETERMINED: "undetermined"}
+MEANINGS = {ELIGIBLE: "may be used for training", NOT_ELIGIBLE: "not used for training",
+            UNDETERMINED: "not known: a fact that decides it is not recorded"}
+
+
+def verdict_word(text: str) -> str | None:
+    """The verdict a person typed (`not eligible`, `not-eligible`, `NOT_ELIGIBLE`), or None."""
+    word = "_".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
+    return word if word in VERDICTS else None
 
 
 class Call(NamedTuple):

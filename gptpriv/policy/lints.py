@@ -131,7 +131,7 @@ def gpt_lints(gpt: Gpt) -> list[Finding]:
         found.append(Finding(
             "lint.unverified_builder_actions", "warning", file,
             f"GPT {gpt.name} sends data to {', '.join(a.domain for a in gpt.actions)} and its "
-            "builder is not verified",
+            "builder is not recorded as verified",
             "check the builder on the GPT's page; if you trust it, record "
             f"`gptpriv gpt set {gpt.name} --verified-builder`",
         ))

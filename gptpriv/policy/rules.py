@@ -102,7 +102,7 @@ RULES: tuple[Rule, ...] = (
     Rule("lint.action_not_https", "lint", None,
          "an Action domain or privacy policy that is not https", "warning", _ACTIONS),
     Rule("lint.unverified_builder_actions", "lint", None,
-         "someone else's GPT, builder not verified, with Actions", "warning",
+         "someone else's GPT, builder not recorded as verified, with Actions", "warning",
          "OpenAI: builders can verify their identity; unverified builders' Actions deserve a look"),
     Rule("lint.always_allow_consequential", "lint", None,
          "an `always_allow` decision on a domain with a consequential operation", "error",

@@ -9,10 +9,10 @@ from typing import Any
 
 from gptpriv.errors import AlreadyExists, NotFound, show
 from gptpriv.profiles.checks import check_email, check_name, check_plan
-from gptpriv.profiles.model import Account
+from gptpriv.profiles.model import Account, Entry
 from gptpriv.profiles.parse import parse_account
 from gptpriv.profiles.store import Store
-from gptpriv.profiles.timelines import record_entry
+from gptpriv.profiles.timelines import record_entry, remove_entry
 
 ACCOUNT_ENV = "GPTPRIV_ACCOUNT"
 
@@ -73,6 +73,13 @@ def add_account(store: Store, name: str, *, email: str | None, plan: str | None,
         return True
 
 
+def set_training_default_unknown(store: Store, name: str) -> None:
+    """The account's setting before its first entry is not known (the person does not remember
+    whether they opted out): undetermined, rather than the plan's default taken as a fact."""
+    with store.editing(store.path("account", check_name(name, "account")), "account") as data:
+        data["training_default"] = "unknown"
+
+
 def use_account(store: Store, name: str) -> None:
     load_account(store, name)  # refuse to make a missing account current
     with store.lock():
@@ -111,6 +118,14 @@ def record_training(store: Store, name: str, *, allowed: bool, at: datetime,
                             allowed, at, note)
 
 
+def remove_training_entry(store: Store, name: str, number: int) -> Entry:
+    """Undo a training entry: `number` as `account history` shows it."""
+    path = store.path("account", check_name(name, "account"))
+    with store.editing(path, "account") as data:
+        return remove_entry(data.get("training", []), parse_account(path, data).training, number,
+                            f"account {show(name)}")
+
+
 def _device_table(data: dict[str, Any], device: str) -> dict[str, Any]:
     for table in data.get("devices", []):
         if table.get("name") == device:
@@ -137,6 +152,16 @@ def record_device(store: Store, account: str, device: str, *, history_on: bool, 
         table = _device_table(data, check_name(device, "device"))
         timeline = parse_account(path, data).device(device).history  # type: ignore[union-attr]
         return record_entry(table.setdefault("history", []), timeline, history_on, at, note)
+
+
+def remove_device_entry(store: Store, account: str, device: str, number: int) -> Entry:
+    """Undo a device entry: `number` as `device history` shows it."""
+    path = store.path("account", check_name(account, "account"))
+    with store.editing(path, "account") as data:
+        table = _device_table(data, check_name(device, "device"))
+        found = parse_account(path, data).device(device)
+        assert found is not None  # _device_table found its table
+        return remove_entry(table.get("history", []), found.history, number, f"device {show(device)}")
 
 
 def remove_device(store: Store, account: str, device: str) -> None:

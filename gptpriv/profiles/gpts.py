@@ -15,10 +15,10 @@ from gptpriv.profiles.checks import (
     check_visibility,
     parse_operation,
 )
-from gptpriv.profiles.model import Gpt
+from gptpriv.profiles.model import Entry, Gpt
 from gptpriv.profiles.parse import parse_gpt
 from gptpriv.profiles.store import Store
-from gptpriv.profiles.timelines import record_entry, timeline_entry
+from gptpriv.profiles.timelines import record_entry, remove_entry, timeline_entry
 
 
 def load_gpt(store: Store, name: str) -> Gpt:
@@ -81,6 +81,14 @@ def record_builder_training(store: Store, name: str, *, allowed: bool, at: datet
     with store.editing(path, "gpt") as data:
         return record_entry(data.setdefault("training", []), parse_gpt(path, data).training,
                             allowed, at, note)
+
+
+def remove_builder_entry(store: Store, name: str, number: int) -> Entry:
+    """Undo a builder-training entry: `number` as `gpt history` shows it."""
+    path = store.path("gpt", check_name(name, "GPT"))
+    with store.editing(path, "gpt") as data:
+        return remove_entry(data.get("training", []), parse_gpt(path, data).training, number,
+                            f"GPT {show(name)}")
 
 
 def remove_gpt(store: Store, name: str) -> None:

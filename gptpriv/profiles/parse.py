@@ -100,7 +100,10 @@ def parse_account(path: Path, data: Mapping[str, Any]) -> Account:
     )
     return Account(
         name=r.text("name", required=True), path=path, email=r.text("email"), plan=plan,
-        training=_timeline(r, "training", plan_default(plan)),
+        # `training_default = "unknown"`: the person does not remember whether they opted out
+        # before the first entry, so the plan's default is not taken as a fact.
+        training=_timeline(r, "training", None if r.text("training_default", choices=("unknown",))
+                           else plan_default(plan)),
         devices=devices, consents=tuple(consents),
     )
 

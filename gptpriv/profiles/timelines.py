@@ -7,7 +7,8 @@ from collections.abc import MutableSequence
 from datetime import datetime
 from typing import Any
 
-from gptpriv.profiles.model import Timeline
+from gptpriv.errors import NotFound
+from gptpriv.profiles.model import Entry, Timeline
 
 
 def insert_entry(entries: MutableSequence[dict[str, Any]], entry: dict[str, Any]) -> None:
@@ -30,3 +31,17 @@ def record_entry(entries: MutableSequence[dict[str, Any]], timeline: Timeline, a
     before = timeline.value_at(at)
     insert_entry(entries, timeline_entry(allowed, at, note))
     return before != allowed
+
+
+def remove_entry(entries: MutableSequence[dict[str, Any]], timeline: Timeline, number: int,
+                 what: str) -> Entry:
+    """Remove entry `number` (1 is the oldest, as `history` numbers them) from the raw list
+    behind `timeline`, and return it."""
+    if not 1 <= number <= len(timeline.entries):
+        count = len(timeline.entries)
+        has = f"it has {count} entr{'y' if count == 1 else 'ies'}" if count else "it has no entries"
+        raise NotFound(f"no entry {number} in the history of {what}: {has} "
+                       "(numbered oldest first by its `history` command)")
+    entry = timeline.entries[number - 1]
+    del entries[entry.index]  # `index` is the entry's place in the file's list
+    return entry

@@ -60,7 +60,7 @@ class ReportBuilder:
         title = "(hidden)" if self.redact else (facts.title or "")
         title_key = self.titles.add(title)
         created = iso_utc(facts.create_time) if facts.create_time else ""
-        reasons = "; ".join(f"{r.rule}: {r.message}" for r in verdict.reasons)
+        reasons = "; ".join(html.plain_words(r.message) for r in verdict.reasons)
         parties = ", ".join(sorted({d.party for d in verdict.disclosures}))
         gpts = ", ".join(self.gpt_name(g) for g in facts.conversation.gpt_ids)
         tools = ", ".join(f"{TOOL_LABELS.get(k, k)} {n}" for k, n in facts.tools.items())

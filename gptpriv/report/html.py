@@ -6,6 +6,7 @@ style and script are package data (report.css, report.js), read once, at the fir
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
@@ -14,12 +15,23 @@ from importlib import resources
 from itertools import pairwise
 from typing import IO, TYPE_CHECKING
 
-from gptpriv.policy.facts import CHAT_URL, REPORT_LABELS, VERDICT_ORDER
+from gptpriv.policy.facts import CHAT_URL, LABELS, MEANINGS, VERDICT_ORDER
 from gptpriv.policy.rules import RULES
 from gptpriv.timeutil import iso_utc
 
 if TYPE_CHECKING:
     from gptpriv.report import ReportBuilder
+
+
+_ISO_TIME = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(?:Z|\+00:00)")
+_VERDICT_ID = re.compile(r"\b(not_eligible|eligible|undetermined)\b")
+
+
+def plain_words(text: str) -> str:
+    """A message written for the terminal, as a page reads it: no backticks around values,
+    times to the minute, verdicts in the words the page uses."""
+    text = _ISO_TIME.sub(r"\1 \2 UTC", text.replace("`", ""))
+    return _VERDICT_ID.sub(lambda m: LABELS[m.group(1)], text)
 
 
 def escape_html(value: object) -> str:
@@ -57,7 +69,7 @@ def conversation_row(verdict: str, created: str, title_html: str, gpts: str, rea
     return (f'<tr class="{escape_html(verdict)}"><td data-sort="{escape_html(created)}">'
             f'{escape_html(created[:16].replace("T", " "))}</td>'
             f"<td>{title_html}</td><td>{escape_html(gpts)}</td>"
-            f"<td>{escape_html(REPORT_LABELS[verdict])}</td><td>{escape_html(reasons)}</td>"
+            f"<td>{escape_html(LABELS[verdict])}</td><td>{escape_html(reasons)}</td>"
             f"<td>{escape_html(parties)}</td><td>{escape_html(tools)}</td></tr>\n")
 
 
@@ -110,7 +122,8 @@ def totals(report: ReportBuilder, out: IO[str]) -> None:
               'Conversations by verdict</caption><thead><tr><th scope="col">Verdict</th>'
               '<th scope="col">Conversations</th></tr></thead><tbody>\n')
     for verdict in ("eligible", "not_eligible", "undetermined"):
-        out.write(f'<tr><th scope="row"><span class="swatch {verdict}"></span>{escape_html(REPORT_LABELS[verdict])}'
+        out.write(f'<tr><th scope="row"><span class="swatch {verdict}"></span>{escape_html(LABELS[verdict])}'
+                  f' <span class="meaning">({escape_html(MEANINGS[verdict])})</span>'
                   f'</th><td class="num">{report.summary.verdicts[verdict]}</td></tr>\n')
     out.write(f'<tr><th scope="row">skipped (malformed)</th><td class="num">{len(report.summary.errors)}</td></tr>'
               '</tbody></table>\n<table id="rule-totals"><caption>Conversations by determining '
@@ -160,7 +173,7 @@ def chart(report: ReportBuilder, out: IO[str]) -> None:
             base -= h
             parts.append(f'<rect class="bar {verdict}" x="{x(lo):.1f}" y="{base:.1f}" width="{bar_w:.1f}" '
                          f'height="{h:.1f}"><title>{escape_html(lo.isoformat())}: {n} '
-                         f'{escape_html(REPORT_LABELS[verdict])}</title></rect>')
+                         f'{escape_html(LABELS[verdict])}</title></rect>')
     label_every = max(1, len(counts) // 12)
     for i, (lo, _, _) in enumerate(counts):
         if i % label_every == 0:
@@ -176,7 +189,7 @@ def chart(report: ReportBuilder, out: IO[str]) -> None:
         parts.append(f'<text class="marker-label" x="{xx + 3:.1f}" y="{12 + 14 * (n % 4)}">{escape_html(label)} '
                      f'({escape_html(day.isoformat())})</text>')
     parts.append("</svg>")
-    legend = "".join(f'<span class="swatch {v}"></span>{escape_html(REPORT_LABELS[v])} '
+    legend = "".join(f'<span class="swatch {v}"></span>{escape_html(LABELS[v])} '
                      for v in reversed(VERDICT_ORDER))
     out.write("<figure>" + "\n".join(parts) + f"<figcaption>{legend}<span class=\"dash\"></span>"
               "setting change</figcaption></figure></section>\n")
@@ -225,8 +238,9 @@ def gpt_table(report: ReportBuilder, out: IO[str]) -> None:
         gpt = report.snapshot.gpt_by_id(gpt_id)
         setting = ({True: "allowed", False: "off", None: "unknown"}[gpt.training.value_at(now)]
                    if gpt else "unknown (no profile)")
-        verified = ("yes" if gpt.verified_builder else "no") if gpt and not gpt.mine else ("you" if gpt else "unknown")
-        verdicts = ", ".join(f"{n} {REPORT_LABELS[v]}" for v, n in sorted(counter.items()))
+        verified = (("yes" if gpt.verified_builder else "not recorded as verified") if gpt and not gpt.mine
+                    else ("you" if gpt else "unknown"))
+        verdicts = ", ".join(f"{n} {LABELS[v]}" for v, n in sorted(counter.items()))
         out.write(f'<tr><th scope="row">{escape_html(gpt.name if gpt else "(no profile)")}</th>'
                   f'<td><code>{escape_html(gpt_id)}'
                   f'</code></td><td>{escape_html(setting)}</td><td>{escape_html(verified)}</td>'
@@ -243,5 +257,6 @@ def rule_table(report: ReportBuilder, out: IO[str]) -> None:
     for rule in RULES:
         source = escape_html(rule.source) + (" <em>(paraphrase)</em>" if rule.paraphrase else "")
         out.write(f'<tr><td class="num">{rule.step or ""}</td><th scope="row"><code>{escape_html(rule.id)}</code>'
-                  f'</th><td>{escape_html(rule.when)}</td><td>{escape_html(rule.effect)}</td><td>{source}</td></tr>\n')
+                  f'</th><td>{escape_html(rule.when)}</td><td>{escape_html(plain_words(rule.effect))}</td>'
+                  f'<td>{source}</td></tr>\n')
     out.write("</tbody></table></section>\n")
