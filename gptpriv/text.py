@@ -11,6 +11,7 @@ the CLI's output helpers, `errors.show` and the report's escaping all use this o
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # C0 controls (ESC among them) and DEL and C1 controls; the Unicode Bidi_Control characters
 # (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069); the line and paragraph separators,
@@ -45,20 +46,24 @@ def visible(text: str) -> str:
 # JSON escapes only U+0000-U+001F itself. The other unsafe characters can only occur inside
 # JSON strings, where `\\uXXXX` stands for exactly the same character: the document decodes to
 # the exact same strings, but a terminal that shows it is never driven by them.
-_JSON_UNSAFE = _class(_RANGES[1:])
 _JSON_CODES = [c for lo, hi in _RANGES[1:-1] for c in range(lo, hi + 1)]
-_JSON_UNSAFE_BYTES = re.compile(b"|".join(re.escape(chr(c).encode()) for c in _JSON_CODES))
 # Their UTF-8 encodings start with one of these four bytes: a row with none needs no search.
 assert {chr(c).encode()[:1] for c in _JSON_CODES} == {b"\x7f", b"\xc2", b"\xd8", b"\xe2"}
 
 
+@cache
+def _json_patterns() -> tuple[re.Pattern[str], re.Pattern[bytes]]:
+    # Compiled at first use: commands that write no JSON do not pay for it at start-up.
+    return _class(_RANGES[1:]), re.compile(b"|".join(re.escape(chr(c).encode()) for c in _JSON_CODES))
+
+
 def json_visible(encoded: str) -> str:
     """A JSON document (from `json.dumps`) with the unsafe characters in its strings escaped."""
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
+    return _json_patterns()[0].sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
 
 def json_visible_bytes(encoded: bytes) -> bytes:
     """The same for UTF-8 JSON from msgspec (which never writes lone surrogates)."""
     if b"\xe2" not in encoded and b"\xc2" not in encoded and b"\xd8" not in encoded and b"\x7f" not in encoded:
         return encoded  # the common case, at memchr speed: it runs for every row of `check --json`
-    return _JSON_UNSAFE_BYTES.sub(lambda m: f"\\u{ord(m.group().decode()):04x}".encode(), encoded)
+    return _json_patterns()[1].sub(lambda m: f"\\u{ord(m.group().decode()):04x}".encode(), encoded)
