@@ -21,11 +21,11 @@ _RANGES = ((0x00, 0x1F), (0x7F, 0x9F), (0x61C, 0x61C), (0x200E, 0x200F), (0x2028
            (0x2066, 0x2069), (0xD800, 0xDFFF))
 
 
+# Compiled at first use: a character class beyond U+00FF takes about a millisecond to
+# compile, and most output never needs it (see `visible`).
+@cache
 def _class(ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
     return re.compile("[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]")
-
-
-UNSAFE = _class(_RANGES)
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -40,7 +40,9 @@ def visible(text: str) -> str:
     """`text` with every unsafe character written as its escape (`\\x1b`, `\\u202e`, `\\n`).
 
     The result contains only safe characters, so applying it twice changes nothing."""
-    return UNSAFE.sub(_escape, text)
+    # Every unsafe character is unprintable for Python (Cc, Cf, Cs, Zl, Zp): a printable
+    # string, the common case, is returned without a regex search.
+    return text if text.isprintable() else _class(_RANGES).sub(_escape, text)
 
 
 # JSON escapes only U+0000-U+001F itself. The other unsafe characters can only occur inside
@@ -52,18 +54,19 @@ assert {chr(c).encode()[:1] for c in _JSON_CODES} == {b"\x7f", b"\xc2", b"\xd8",
 
 
 @cache
-def _json_patterns() -> tuple[re.Pattern[str], re.Pattern[bytes]]:
-    # Compiled at first use: commands that write no JSON do not pay for it at start-up.
-    return _class(_RANGES[1:]), re.compile(b"|".join(re.escape(chr(c).encode()) for c in _JSON_CODES))
+def _json_bytes() -> re.Pattern[bytes]:
+    return re.compile(b"|".join(re.escape(chr(c).encode()) for c in _JSON_CODES))
 
 
 def json_visible(encoded: str) -> str:
     """A JSON document (from `json.dumps`) with the unsafe characters in its strings escaped."""
-    return _json_patterns()[0].sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
+    if encoded.isascii():
+        return encoded
+    return _class(_RANGES[1:]).sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)
 
 
 def json_visible_bytes(encoded: bytes) -> bytes:
     """The same for UTF-8 JSON from msgspec (which never writes lone surrogates)."""
     if b"\xe2" not in encoded and b"\xc2" not in encoded and b"\xd8" not in encoded and b"\x7f" not in encoded:
         return encoded  # the common case, at memchr speed: it runs for every row of `check --json`
-    return _json_patterns()[1].sub(lambda m: f"\\u{ord(m.group().decode()):04x}".encode(), encoded)
+    return _json_bytes().sub(lambda m: f"\\u{ord(m.group().decode()):04x}".encode(), encoded)

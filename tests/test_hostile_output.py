@@ -42,6 +42,12 @@ def test_visible_escapes_every_unsafe_character_and_nothing_else() -> None:
     assert visible("\x00\x7f\x85\x9b\x9f\t\n\u2028\ud800") == "\\x00\\x7f\\x85\\x9b\\x9f\\t\\n\\u2028\\ud800"
     safe = "Grüße, 日本語, emoji 😀, C:\\path, [draft] <b> & 'quotes' \u200b"
     assert visible(safe) == safe
+    unsafe = [*range(0x20), *range(0x7F, 0xA0), 0x61C, 0x200E, 0x200F, *range(0x2028, 0x202F),
+              *range(0x2066, 0x206A), 0xD800, 0xDFFF]
+    for code in unsafe:  # alone and among printable text (which takes a faster path)
+        for text in (chr(code), f"title {chr(code)} é"):
+            shown = visible(text)
+            assert chr(code) not in shown and raw_controls(shown.encode()) == [], hex(code)
 
 
 @given(st.text(st.characters(exclude_categories=())))
