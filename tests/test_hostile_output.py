@@ -87,11 +87,12 @@ def test_rich_tables_write_no_raw_control(export: Path, monkeypatch: pytest.Monk
     assert b"\\x1b[2J" in out and b"\\u202e" in out and b"\\x9b" in out
 
 
-def test_errors_are_one_line_without_raw_controls(tmp_path: Path) -> None:
+def test_errors_are_one_line_without_raw_controls(export: Path, tmp_path: Path) -> None:
     invoke("account", "add", "me", "--plan", "plus")
     missing = str(tmp_path / f"missing{TERMINAL}.json")
     for args in (["check", missing], ["gpt", "show", TERMINAL], ["account", "use", BIDI],
-                 ["status", "--gpt", C1], ["check", missing, "--json"]):
+                 ["status", "--gpt", C1], ["check", missing, "--json"],
+                 ["account", "add", "other", "--from-export", str(export)]):  # user.json's email
         code, out, err = invoke(*args)
         assert code == 2 and err.count(b"\n") == 1 and err.startswith(b"gptpriv: error: "), (args, err)
         assert raw_controls(err) == [] and out == b"", args
