@@ -27,6 +27,7 @@ _RANGES = ((0x00, 0x1F), (0x7F, 0x9F), (0x61C, 0x61C), (0x200E, 0x200F), (0x2028
 def _class(ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
     return re.compile("[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges) + "]")
 
+
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
