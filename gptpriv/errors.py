@@ -32,10 +32,11 @@ class StoreLocked(GptprivError):
 
 
 def show(value: object) -> str:
-    """Quote a user value for an error message: backticks, control characters escaped."""
-    text = str(value)
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        text = text.encode("unicode_escape").decode("ascii")
+    """Quote a user value for an error message: backticks, unsafe characters escaped
+    (`gptpriv.text`: controls, ESC, DEL, bidi controls)."""
+    from gptpriv.text import visible
+
+    text = visible(str(value))
     if len(text) > 80:
         text = text[:77] + "..."
     return f"`{text}`"

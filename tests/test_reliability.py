@@ -25,6 +25,7 @@ from gptpriv.export import ExportReader, Facts, Skipped
 
 from conftest import REAL_EXPORTS
 from export_builder import ConversationBuilder, dumps, write_export
+from hostile import TERMINAL, plant, raw_controls
 
 GPTPRIV = [sys.executable, "-m", "gptpriv"]
 
@@ -157,7 +158,7 @@ def _set(doc, path, value):
 def mutate(rng: random.Random) -> bytes:
     seed = json.loads(json.dumps(rng.choice(SEEDS)))
     doc = seed if isinstance(seed, list) else [seed]
-    kind = rng.randrange(12)
+    kind = rng.randrange(13)
     if kind < 4:  # a wrong type at a field the reader uses (or any field)
         paths = list(_paths(doc))
         for _ in range(rng.randint(1, 4)):
@@ -178,6 +179,8 @@ def mutate(rng: random.Random) -> bytes:
         data = dumps(doc).encode()
     elif kind == 8:  # BOM, empty arrays, whitespace
         data = rng.choice([b"\xef\xbb\xbf" + dumps(doc).encode(), b"[]", b" [ ] ", b"[{}]", b"{}", b"null"])
+    elif kind == 12:  # terminal escapes, bidi overrides and markup in every string the reader extracts
+        data = dumps(plant(doc, rng)).encode()
     else:
         data = bytearray(dumps(doc).encode())
         if kind == 9:  # truncation
@@ -226,6 +229,10 @@ def test_fuzzed_exports_through_the_cli(run, tmp_path: Path) -> None:
             assert result.stderr.count("\n") == 1 and result.stdout == ""
         else:
             json.loads(result.stdout)
+            # Whatever the input, no output form writes a raw control or bidi character.
+            text = run("check", str(path), "--explain")
+            assert raw_controls((text.stdout + text.stderr).encode()) == []
+        assert raw_controls((result.stdout + result.stderr).encode()) == []
 
 
 @pytest.mark.slow
@@ -331,14 +338,16 @@ def _plant(value):
 def test_no_command_prints_message_text(run, tmp_path: Path) -> None:
     run("account", "add", "me", "--plan", "plus")
     paths = []
+    rng = random.Random(19)
     for i, seed in enumerate(SEEDS):
         path = tmp_path / f"e{i}.json"
-        doc = _plant(seed)
+        # Terminal escapes and bidi overrides in every other field the reader extracts.
+        doc = plant(_plant(seed), rng)
         if isinstance(doc, list):
             for conv in doc:
-                conv["title"] = f"{MARKER}-title"
+                conv["title"] = f"{MARKER}-title{TERMINAL}"
         else:
-            doc["title"] = f"{MARKER}-title"
+            doc["title"] = f"{MARKER}-title{TERMINAL}"
         path.write_text(json.dumps(doc))
         paths.append(str(path))
     broken = tmp_path / "broken.json"
@@ -353,7 +362,10 @@ def test_no_command_prints_message_text(run, tmp_path: Path) -> None:
     assert error.exit_code == 2
     outputs.append(error.stdout + error.stderr)
     assert not [o for o in outputs if MARKER in o]
-    assert MARKER in run("check", *paths).stdout  # without --redact, titles are shown
+    assert not [o for o in outputs if raw_controls(o.encode())]
+    shown = run("check", *paths, "--explain")
+    assert MARKER in shown.stdout  # without --redact, titles are shown, and safely
+    assert "\\x1b[2J" in shown.stdout and not raw_controls((shown.stdout + shown.stderr).encode())
 
 
 def test_no_memory_text_and_no_share_url_under_redact(run, tmp_path: Path) -> None:

@@ -109,3 +109,87 @@ def test_report_renders_in_chromium(run, tmp_path: Path, export: Path, profiles)
     subprocess.run([*common, "--window-size=1100,1400", f"--screenshot={shot}", out.as_uri()],
                    capture_output=True, timeout=120, check=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+# -- a hostile export (issue 19) -------------------------------------------------------------
+
+REPORT_JS = Path(__file__).resolve().parents[1] / "gptpriv" / "report" / "report.js"
+REPORT_CSS = REPORT_JS.with_name("report.css")
+
+
+def _sha256_source(text: str) -> str:
+    import base64
+    import hashlib
+
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+@pytest.fixture
+def hostile_report(run, tmp_path: Path) -> Path:
+    from hostile import hostile_export
+
+    out = tmp_path / "hostile.html"
+    run("report", str(hostile_export(tmp_path / "hostile", zip_name="e.zip")), "-o", str(out))
+    return out
+
+
+def test_hostile_report_links_only_web_addresses(hostile_report: Path) -> None:
+    from hostile import raw_controls
+
+    data = hostile_report.read_bytes()
+    assert raw_controls(data) == []  # controls and bidi overrides are shown as escapes here too
+    html = data.decode()
+    hrefs = re.findall(r"""href\s*=\s*["']?([^"'\s>]*)""", html, re.IGNORECASE)
+    # The hostile Action's policy, and each conversation's own chat, its id quoted into one
+    # path segment (no control or bidi character survives into the address).
+    chats = [h for h in hrefs if h.startswith("https://chatgpt.com/c/")]
+    assert sorted(set(hrefs) - set(chats)) == ["https://ok.example/privacy"]
+    assert chats and all(re.fullmatch(r"https://chatgpt\.com/c/[A-Za-z0-9%_.~-]+", h) for h in chats)
+    # The script address and the address with a bidi override are shown, marked, not linked.
+    assert ('<code class="unlinked">javascript:document.title=&#x27;pwned&#x27;</code> '
+            "<em>(not linked") in html
+    assert '<code class="unlinked">https://x.example/p\\u202eelbigile' in html
+    assert "<img" not in html and html.count("<script") == 1 and "onerror=" not in html.replace(
+        "onerror=&quot;", "")
+
+
+def test_report_csp_allows_exactly_its_own_style_and_script(hostile_report: Path) -> None:
+    html = hostile_report.read_text()
+    head = html.split("<title>", 1)[0]
+    policy = re.fullmatch(r'(?s)<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n'
+                          r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">\n.*', head)
+    assert policy, head  # first in <head>: a policy covers only what comes after it
+    directives = dict(d.strip().split(" ", 1) for d in policy.group(1).split(";"))
+    scripts = re.findall(r"(?s)<script>(.*?)</script>", html)
+    styles = re.findall(r"(?s)<style>(.*?)</style>", html)
+    assert scripts == ["\n" + REPORT_JS.read_text()] and styles == ["\n" + REPORT_CSS.read_text()]
+    assert directives == {"default-src": "'none'", "style-src": _sha256_source(styles[0]),
+                          "script-src": _sha256_source(scripts[0]), "base-uri": "'none'",
+                          "form-action": "'none'"}
+    assert "unsafe" not in policy.group(1)
+
+
+@pytest.mark.skipif(_chromium() is None, reason="chromium is not installed (Debian package "
+                    "`chromium`; .ci/run installs it): the browser test is skipped")
+def test_hostile_report_runs_nothing_in_chromium(hostile_report: Path, tmp_path: Path) -> None:
+    common = [_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    # The same page with markup injected as if escaping had failed somewhere: the policy must
+    # stop it, while the page's own script (sorting) still runs.
+    tampered = tmp_path / "tampered.html"
+    tampered.write_text(hostile_report.read_text().replace(
+        "</main>", "<script>document.title='pwned'</script><img src=x "
+        "onerror=\"document.title='pwned'\"><iframe srcdoc='<b>x</b>'></iframe></main>"))
+    for page, injected in ((hostile_report, 0), (tampered, 1)):
+        # The browser's console (on stderr) reports every element the policy blocked.
+        done = subprocess.run([*common, "--enable-logging=stderr", "--v=0", "--virtual-time-budget=2000",
+                               "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+        dom, blocked = done.stdout, re.findall(r"\"([A-Z][a-z]+ [a-z -]+) violates the following "
+                                               r"Content Security Policy", done.stderr)
+        assert "<title>ChatGPT privacy report (gptpriv)</title>" in dom and "pwned</title>" not in dom
+        assert dom.count("<img") == injected and dom.count("<script") == 1 + injected
+        assert "aria-sort" in dom  # the page's own script ran under the policy
+        body = dom.split('id="conversation-table"', 1)[1].split("</table>", 1)[0]
+        assert len(re.findall(r"<tr class=", body)) == 3
+        # Its own style and script were allowed; the injected script was not.
+        assert ("Executing inline script" in blocked) == bool(injected), blocked
+        assert "Applying inline style" not in blocked, blocked

@@ -79,7 +79,9 @@ class _RootGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except GptprivError as error:
-            sys.stderr.write(f"gptpriv: error: {error}\n")
+            from gptpriv.cli.output import warn
+
+            warn(f"gptpriv: error: {error}")
             raise typer.Exit(error.exit_code) from None
 
 

@@ -127,7 +127,11 @@ class _JsonStream:
 
         import msgspec
 
-        self._encode = msgspec.json.Encoder().encode
+        from gptpriv.text import json_visible_bytes
+
+        encode = msgspec.json.Encoder().encode
+        # Exact strings, but a C1 control or bidi override in a title is written as \uXXXX.
+        self._encode = lambda value: json_visible_bytes(encode(value))
         self._spool = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+b")  # noqa: SIM115 (closed by close())
         self._spool.write(b'{"schema_version": 1, "conversations": [')
         self._first = True

@@ -116,7 +116,9 @@ def confirm(question: str, yes: bool) -> None:
 
         raise InvalidValue(f"{question[0].lower()}{question[1:]}: not asked, standard input is "
                            "not a terminal: pass `--yes`")
-    typer.confirm(question, abort=True)
+    from gptpriv.text import visible
+
+    typer.confirm(visible(question), abort=True)
 
 
 def entry_json(entry: Entry, changes: bool, number: int) -> dict[str, Any]:

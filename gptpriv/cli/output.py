@@ -2,6 +2,12 @@
 
 Rich is imported only when a table goes to a terminal. JSON never passes through Rich, and
 no console interprets user data as markup (a title like `[draft]` must print as it is).
+
+Every line of text goes through `say` (stdout), `warn` (stderr) or `table`, which write each
+string through `gptpriv.text.visible`: a title, domain or note that carries ESC sequences,
+`\\r` or bidi overrides is shown escaped and cannot drive the terminal. A new output line needs
+nothing more than to be written with one of them. JSON keeps the exact strings; the few
+unsafe characters JSON itself leaves raw are written as `\\uXXXX` escapes.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
+
+from gptpriv.text import json_visible, visible
 
 T = TypeVar("T")
 
@@ -20,13 +28,13 @@ def emit_json(document: dict[str, Any]) -> None:
     import json
 
     payload = {"schema_version": JSON_SCHEMA_VERSION, **document}
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_visible(json.dumps(payload, ensure_ascii=False, indent=2)) + "\n")
 
 
 def emit_jsonl(document: dict[str, Any]) -> None:
     import json
 
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n")
+    sys.stdout.write(json_visible(json.dumps(document, ensure_ascii=False, separators=(",", ":"))) + "\n")
 
 
 def rich_wanted() -> bool:
@@ -45,17 +53,23 @@ def console(stderr: bool = False) -> Any:
 
 
 def say(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    """One line on stdout. A newline inside `text` is shown as `\\n`: lines are the caller's."""
+    sys.stdout.write(visible(text) + "\n")
 
 
 def warn(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    """One line on stderr (notes and errors), made safe like `say`."""
+    sys.stderr.write(visible(text) + "\n")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None,
           styles: dict[int, dict[str, str]] | None = None) -> None:
     """A table; a column with nothing in it is left out, so the others get its width. On a
     colour terminal, `styles` colours cells by value ({column: {value: Rich style}})."""
+    # Cells are made safe before widths are measured, so the columns line up with what shows.
+    headers = [visible(h) for h in headers]
+    rows = [[visible(cell) for cell in row] for row in rows]
+    title = visible(title) if title else title
     keep = [i for i in range(len(headers)) if any(row[i] for row in rows)] or list(range(len(headers)))
     headers = [headers[i] for i in keep]
     styles = {keep.index(i): s for i, s in (styles or {}).items() if i in keep}
@@ -96,11 +110,13 @@ def with_progress(results: Iterator[T], reader: Any) -> Iterator[T]:
     if not sys.stderr.isatty() or not total or total < 8 * 1024 * 1024:
         yield from results
         return
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TimeRemainingColumn(), console=console(stderr=True), transient=True) as bar:
-        task = bar.add_task("reading", total=total)
+    # The description is plain text (no markup) and goes through `visible` like every line.
+    with Progress(TextColumn("{task.description}", style="progress.description", markup=False),
+                  BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console(stderr=True),
+                  transient=True) as bar:
+        task = bar.add_task(visible("reading"), total=total)
         for item in results:
             bar.update(task, completed=reader.bytes_read)
             yield item

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from gptpriv.cli.common import completes, one_of, store
+from gptpriv.cli.output import visible
 from gptpriv.profiles.model import PLANS
 
 app = typer.Typer()
@@ -153,7 +154,7 @@ class _Asker:
                 raise InvalidValue(f"--yes asks nothing, and this has no default: {question[0].lower()}"
                                    f"{question[1:]} (give it as an option)")
             return default
-        return str(typer.prompt(question, default=default))
+        return str(typer.prompt(visible(question), default=default))
 
     def choice(self, question: str, choices: tuple[str, ...], default: str | None) -> str:
         if self.yes and default is not None:
@@ -161,10 +162,10 @@ class _Asker:
         if self.yes:
             return self.text(question, None)
         while True:
-            answer = str(typer.prompt(f"{question} [{'/'.join(choices)}]", default=default)).strip().lower()
+            answer = str(typer.prompt(visible(f"{question} [{'/'.join(choices)}]"), default=default)).strip().lower()
             if answer in choices:
                 return answer
             typer.echo(f"Please answer one of: {', '.join(choices)}", err=True)
 
     def confirm(self, question: str) -> bool:
-        return True if self.yes else bool(typer.confirm(question, default=True))
+        return True if self.yes else bool(typer.confirm(visible(question), default=True))

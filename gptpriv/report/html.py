@@ -1,11 +1,15 @@
 """The report's HTML: one function per section, each writing to the page as it goes.
 
-Every value that comes from an export or a profile goes through `escape_html`. The page's
-style and script are package data (report.css, report.js), read once, at the first report.
+Every value that comes from an export or a profile goes through `escape_html`, and every
+address through `link`. The page's style and script are package data (report.css, report.js),
+read once, at the first report; its Content-Security-Policy allows exactly those two by hash
+and nothing else, so markup that ever slipped past the escaping could still run no script.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
@@ -17,6 +21,7 @@ from typing import IO, TYPE_CHECKING
 
 from gptpriv.policy.facts import CHAT_URL, LABELS, MEANINGS, VERDICT_ORDER
 from gptpriv.policy.rules import RULES
+from gptpriv.text import visible
 from gptpriv.timeutil import iso_utc
 
 if TYPE_CHECKING:
@@ -35,8 +40,25 @@ def plain_words(text: str) -> str:
 
 
 def escape_html(value: object) -> str:
-    """Text for HTML content and attribute values: `&`, `<`, `>` and both quotes escaped."""
-    return escape("" if value is None else str(value), quote=True)
+    """Text for HTML content and attribute values: `&`, `<`, `>` and both quotes escaped, and
+    control and bidi characters shown as escapes (`gptpriv.text`), as on the terminal: a
+    right-to-left override would reorder a row in the browser too, and the page may be
+    printed to a terminal (`-o -`)."""
+    return escape(visible("" if value is None else str(value)), quote=True)
+
+
+# An address is a link only when it is plainly http(s): a browser would run `javascript:`
+# (and `data:` or `vbscript:`), and it ignores tabs, newlines and leading controls inside a
+# scheme, so nothing but printable, unspaced characters after the scheme is accepted.
+_WEB_ADDRESS = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\"'<>`\\]+", re.IGNORECASE)
+
+
+def link(address: str) -> str:
+    """A link to `address` if it is an http(s) address, else the address as marked text."""
+    if _WEB_ADDRESS.fullmatch(address) and visible(address) == address:
+        return f'<a href="{escape_html(address)}" rel="noreferrer">{escape_html(address)}</a>'
+    return (f'<code class="unlinked">{escape_html(address)}</code> '
+            "<em>(not linked: only plain http and https addresses are)</em>")
 
 
 @cache
@@ -44,16 +66,38 @@ def _asset(name: str) -> str:
     return resources.files("gptpriv.report").joinpath(name).read_text(encoding="utf-8")
 
 
+def _style() -> str:
+    return f"\n{_asset('report.css')}"
+
+
+def _script() -> str:
+    return f"\n{_asset('report.js')}"
+
+
+def csp_hash(text: str) -> str:
+    """A CSP source for an inline element whose content is exactly `text`."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def content_security_policy() -> str:
+    """Nothing may load or connect, no base or form target may be set; only the page's own
+    style element and its one script (each by hash, never 'unsafe-inline') apply and run."""
+    return (f"default-src 'none'; style-src {csp_hash(_style())}; script-src {csp_hash(_script())}; "
+            "base-uri 'none'; form-action 'none'")
+
+
 def page_head() -> str:
+    # The policy comes first in <head>: it covers only what follows it.
     return ('<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy()}">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             "<title>ChatGPT privacy report (gptpriv)</title>\n"
-            f"<style>\n{_asset('report.css')}</style></head><body>\n")
+            f"<style>{_style()}</style></head><body>\n")
 
 
 def page_script() -> str:
     """Sorting and filtering only; everything else works without JavaScript."""
-    return f"<script>\n{_asset('report.js')}</script>\n"
+    return f"<script>{_script()}</script>\n"
 
 
 def chat_link(conversation_id: str | None, title: str) -> str:
@@ -61,7 +105,11 @@ def chat_link(conversation_id: str | None, title: str) -> str:
     text = escape_html(title or "(untitled)")
     if not conversation_id:
         return text
-    return f'<a href="{escape_html(CHAT_URL + conversation_id)}" rel="noreferrer">{text}</a>'
+    from urllib.parse import quote
+
+    # The id comes from the export: quoted, so it stays one path segment of chatgpt.com.
+    address = CHAT_URL + quote(conversation_id, safe="-_")
+    return f'<a href="{escape_html(address)}" rel="noreferrer">{text}</a>'
 
 
 def conversation_row(verdict: str, created: str, title_html: str, gpts: str, reasons: str, parties: str,
@@ -81,8 +129,7 @@ def step_item(title_html: str, created: str, detail_html: str) -> str:
 def share_links(links: list[tuple[str | None, bool | None]]) -> str:
     """Shared links as links, or `hidden` under --redact (a share URL grants read access)."""
     words = {True: " (anonymous)", False: " (not anonymous)", None: ""}
-    return ", ".join((f'<a href="{escape_html(url)}" rel="noreferrer">{escape_html(url)}</a>'
-                      if url else "shared link (hidden)") + words[anonymous]
+    return ", ".join((link(url) if url else "shared link (hidden)") + words[anonymous]
                      for url, anonymous in links)
 
 
@@ -210,8 +257,7 @@ def third_parties(report: ReportBuilder, out: IO[str]) -> None:
     for (party, gpt_id), v in sorted(report.parties.items()):
         consequential = ", ".join(sorted({"yes" if c else "no" if c is False else "unknown"
                                           for c in v["consequential"]}))
-        policies = " ".join(f'<a href="{escape_html(p)}" rel="noreferrer">{escape_html(p)}</a>'
-                            for p in sorted(v["policies"])) or "none"
+        policies = " ".join(link(p) for p in sorted(v["policies"])) or "none"
         consents = ", ".join(f"{escape_html(k)} ({n})" for k, n in sorted(v["consents"].items()))
         flag = "not declared in the GPT's profile" if v["undeclared"] else ""
         row_class = ' class="flagged"' if flag else ""
