@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from gptpriv.cli.common import AccountOpt, JsonOpt, completes, store
+from gptpriv.cli.common import AccountOpt, JsonOpt, completes, note, store
 from gptpriv.policy.facts import FAIL_ON, TABLE_LABELS, VERDICTS
 
 app = typer.Typer()
@@ -66,7 +66,7 @@ def check(
         raise InvalidValue("give `--json` or `--jsonl`, not both")
     snapshot, inputs = open_inputs(store(ctx), paths, account, device, sys.stdin.buffer)
     filters = Filters(frozenset(verdict or ()), frozenset(gpt_ids(snapshot, gpt or [])),
-                      parse_when(since) if since else None, parse_when(until) if until else None,
+                      parse_when(since, note) if since else None, parse_when(until, note) if until else None,
                       frozenset(ids or ()))
     summary = Summary()
     exports: list[dict[str, Any]] = []
