@@ -25,15 +25,21 @@ class AccountChoice(NamedTuple):
 def pick_account(snapshot: Snapshot, flag_account: Account | None, current: Account | None,
                  reader: ExportReader) -> AccountChoice:
     """--account, else the profile whose email is in the export's user.json, else the current
-    account when the export has no user.json. An email that matches no profile is not guessed
-    into another account."""
+    account when the export has no user.json. An email that matches no profile, or several
+    (hand-edited profiles), is not guessed into an account: every verdict could flip."""
+    from gptpriv.profiles.accounts import accounts_with_email
+
     if flag_account is not None:
         return AccountChoice(flag_account, "given with --account")
-    email = reader.user.email if reader.user else None
+    email = reader.user.email.strip() if reader.user and reader.user.email else None
     if email:
-        for account in snapshot.accounts:
-            if account.email and account.email.lower() == email.lower():
-                return AccountChoice(account, f"its email `{email}` is in the export's user.json")
+        matches = accounts_with_email(list(snapshot.accounts), email)
+        if len(matches) == 1:
+            return AccountChoice(matches[0], f"its email `{email}` is in the export's user.json")
+        if matches:
+            names = ", ".join(f"`{a.name}`" for a in matches)
+            return AccountChoice(None, f"the export's user.json email `{email}` is on several "
+                                       f"account profiles ({names}): give `--account`")
         return AccountChoice(None, f"the export's user.json email `{email}` matches no account "
                                    "profile")
     if current is not None:
