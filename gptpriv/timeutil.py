@@ -83,6 +83,12 @@ def as_utc(value: datetime | date) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             return local_to_utc(value, f"time `{value.isoformat()}`")
+        try:  # the common case, once per timeline entry: no message built unless it fails
+            utc = value.astimezone(UTC)
+            if EARLIEST <= utc <= LATEST:
+                return utc
+        except (OverflowError, ValueError):
+            pass
         return checked_utc(value, f"time `{value.isoformat()}`")
     return local_to_utc(datetime.combine(value, time()), f"date `{value.isoformat()}`")
 

@@ -39,7 +39,8 @@ class Timeline(NamedTuple):
 
     def entry_at(self, when: datetime) -> Entry | None:
         """The entry in force at `when`: the last one with `at <= when` (later wins on ties)."""
-        pos = bisect.bisect_right([e.at for e in self.entries], when)
+        # Keyed, not a list of times built per call: doctor and status ask once per entry.
+        pos = bisect.bisect_right(self.entries, when, key=lambda e: e.at)
         return self.entries[pos - 1] if pos else None
 
     def value_at(self, when: datetime) -> bool | None:
