@@ -52,6 +52,13 @@ def warn(text: str) -> None:
     sys.stderr.write(text + "\n")
 
 
+def warn_left_out(inputs: Any) -> None:
+    """One line per part of an export that was left out (a side file that is a FIFO...)."""
+    for reader, _ in inputs:
+        for text in reader.warnings:
+            warn(f"gptpriv: warning: {text}")
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None) -> None:
     if rich_wanted():
         from rich.table import Table
