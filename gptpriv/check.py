@@ -148,6 +148,7 @@ class Summary:
         self.rules: Counter[str] = Counter()
         self.parties: Counter[str] = Counter()
         self.errors: list[dict[str, Any]] = []
+        self.skipped = 0
 
     def add(self, verdict: Verdict) -> None:
         self.verdicts[verdict.verdict] += 1
@@ -155,15 +156,24 @@ class Summary:
         self.parties.update(d.party for d in verdict.disclosures)
 
     def skip(self, skipped: Skipped) -> None:
+        self.skipped += 1
         self.errors.append({"export": skipped.part, "index": skipped.index,
                             "offset": skipped.offset if skipped.offset >= 0 else None,
                             "id": skipped.id, "message": skipped.message})
+
+    def malformed(self, facts: Facts, export: str) -> None:
+        """Fields of a conversation that was checked, present but unreadable: `path` names
+        the field, so a reader tells them from skipped conversations (which have no path)."""
+        for path, message in facts.problems:
+            self.errors.append({"export": export, "index": facts.index,
+                                "offset": facts.offset if facts.offset >= 0 else None,
+                                "id": facts.id, "message": message, "path": path})
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "total": sum(self.verdicts.values()),
             "eligible": self.verdicts["eligible"], "not_eligible": self.verdicts["not_eligible"],
-            "undetermined": self.verdicts["undetermined"], "skipped": len(self.errors),
+            "undetermined": self.verdicts["undetermined"], "skipped": self.skipped,
             "by_rule": dict(sorted(self.rules.items())),
             "third_parties": dict(sorted(self.parties.items())),
             "errors": self.errors,
@@ -184,4 +194,6 @@ def check_export(reader: ExportReader, settings: Settings, filters: Filters, dev
         verdict = resolve(settings, conversation)
         if filters.keep(item, verdict):
             summary.add(verdict)
+            if item.problems:
+                summary.malformed(item, reader.label)
             yield item, verdict

@@ -9,9 +9,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from export_builder import ConversationBuilder, write_export
 from gptpriv.policy.lints import devices_disagree
 from gptpriv.profiles.model import Account, Device, Entry, Timeline
+
+from export_builder import ConversationBuilder, write_export
 
 UTC = timezone.utc
 

@@ -27,7 +27,7 @@ def report(
 
     from gptpriv.check import Filters, Summary, check_export, open_inputs
     from gptpriv.cli.common import store
-    from gptpriv.cli.output import say, with_progress
+    from gptpriv.cli.output import say, warn_left_out, with_progress
     from gptpriv.policy.resolver import Settings
     from gptpriv.report import ReportBuilder
     from gptpriv.timeutil import now
@@ -37,6 +37,7 @@ def report(
 
         target = check_target(output, paths, store(ctx).root)
     snapshot, inputs = open_inputs(store(ctx), paths, account, None, sys.stdin.buffer)
+    warn_left_out(inputs)
     summary = Summary()
     builder = ReportBuilder(snapshot, redact, summary)
     for reader, choice in inputs:

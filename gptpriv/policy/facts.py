@@ -56,3 +56,6 @@ class Conversation(NamedTuple):
     device: str | None = None  # only when the user names it
     calls: tuple[Call, ...] = ()
     sources: Mapping[str, str] = {}  # fact name -> where it came from
+    # Facts the export has but that cannot be read (a `create_time` of "yesterday"): as
+    # unknown as a missing fact, and said so, never mistaken for one that is absent.
+    unreadable: tuple[str, ...] = ()

@@ -102,7 +102,12 @@ def _gpt_label(settings: Settings, gpt_id: str) -> str:
 def _training(settings: Settings, conversation: Conversation
               ) -> tuple[str, list[Reason], list[str]]:
     account, when = settings.account, conversation.create_time
-    when_text = f"`{iso_utc(when)}`" if when else "an unknown time (no `create_time`)"
+    if when is not None:
+        when_text = f"`{iso_utc(when)}`"
+    elif "create_time" in conversation.unreadable:
+        when_text = "an unreadable creation time (the export's `create_time` is not a plausible time)"
+    else:
+        when_text = "an unknown time (no `create_time`)"
     created = _fact(conversation, "create_time", "conversation")
 
     # Step 1: business plans are never trained on, whatever else holds.
