@@ -5,7 +5,8 @@
     python benchmarks/stress.py doctor     # only the doctor timing
 
 50 concurrent writers on one account, 200 SIGKILLs of a writer in the middle of saves, and
-10,000 mutated exports through the reader. The short variants of the same tests run in the
+10,000 mutated exports through the reader, 500 hand-edited homes through the writing
+commands. The short variants of the same tests run in the
 normal suite. `doctor` compares devices along the timeline and must stay linear in entries:
 the target is under a second for 50,000 entries (it took 73 s when it compared every pair of
 states at every moment).
@@ -76,5 +77,5 @@ if __name__ == "__main__":
         raise SystemExit(doctor_timing())
     code = subprocess.call(
         [sys.executable, "-m", "pytest", "-m", "slow", "-s", "-q", "-p", "no:cacheprovider",
-         str(ROOT / "tests" / "test_reliability.py")], cwd=ROOT)
+         str(ROOT / "tests" / "test_reliability.py"), str(ROOT / "tests" / "test_profile_fuzz.py")], cwd=ROOT)
     raise SystemExit(code or doctor_timing())
