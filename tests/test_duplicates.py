@@ -112,3 +112,21 @@ def test_the_sweep_matches_every_moment(devices, training, plan, day) -> None:
     assert len(got) == len(expected)
     for finding, ((a, b), since) in zip(got, expected.items(), strict=True):
         assert f"{since:%Y-%m-%d %H:%M}" in finding.message and a in finding.message and b in finding.message
+
+
+def test_check_never_mixes_two_gpt_profiles_with_one_id(run, isolated_env: Path, tmp_path: Path) -> None:
+    gpt = "g-681c8e39d12c81918c7c9723fea1e4fb"
+    run("account", "add", "me", "--plan", "plus", "--email", "me@example.com")
+    run("gpt", "create", "a-first", "--id", gpt, "--not-mine")
+    run("gpt", "opt-in", "a-first", "--at", "2023-01-01")
+    run("gpt", "create", "b-second", "--id", "g-other", "--not-mine")
+    run("gpt", "opt-out", "b-second", "--at", "2023-01-01")
+    c = ConversationBuilder("c-1", "One", 1.70e9, gizmo_id=gpt, gizmo_type="gpt")
+    c.turn("q", "a", gizmo_id=gpt)
+    export = write_export(tmp_path / "export", [c.build()], email="me@example.com")
+    assert run("check", str(export), "--json").json()["conversations"][0]["verdict"] == "eligible"
+    path = isolated_env / "gpts" / "b-second.toml"
+    path.write_text(path.read_text().replace("g-other", gpt))
+    row = run("check", str(export), "--json").json()["conversations"][0]
+    assert row["verdict"] == "undetermined"
+    assert "several profiles (`a-first`, `b-second`)" in row["reasons"][0]["message"]

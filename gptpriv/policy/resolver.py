@@ -181,7 +181,13 @@ def _training(settings: Settings, conversation: Conversation
     if unknown:
         reasons, facts = [], []
         for gid, gpt in unknown:
-            if gpt is None:
+            if gid in settings.snapshot.duplicate_ids:
+                names = ", ".join(f"`{n}`" for n in settings.snapshot.duplicate_ids[gid])
+                reasons.append(Reason(
+                    "gpt.builder_setting_unknown", f"GPT `{gid}` has several profiles ({names}): "
+                    "which one's builder setting holds is not guessed", "the GPT profiles"))
+                facts.append(f"one profile for GPT `{gid}`: `gptpriv doctor` names them")
+            elif gpt is None:
                 reasons.append(Reason(
                     "gpt.builder_setting_unknown", f"GPT `{gid}` has no profile: its builder's "
                     "training setting is unknown", _fact(conversation, f"gpt:{gid}", "conversation")))

@@ -150,14 +150,21 @@ class Snapshot:
     def __init__(self, accounts: tuple[Account, ...] = (), gpts: tuple[Gpt, ...] = ()) -> None:
         self.accounts, self.gpts = accounts, gpts
         self._by_id: dict[str, Gpt] = {}
+        names: dict[str, list[str]] = {}
         for gpt in gpts:
             if gpt.id:
                 self._by_id.setdefault(gpt.id, gpt)
+                names.setdefault(gpt.id, []).append(gpt.name)
+        # An id on several profiles (hand-edited): which one holds is never guessed.
+        self.duplicate_ids = {gid: tuple(n) for gid, n in names.items() if len(n) > 1}
 
     def gpt_by_id(self, gpt_id: str) -> Gpt | None:
-        """A GPT by its `g-...` id; `profile:NAME` names a profile that has no id yet."""
+        """A GPT by its `g-...` id; `profile:NAME` names a profile that has no id yet. None
+        for an id that several profiles claim (`doctor` reports them)."""
         if gpt_id.startswith("profile:"):
             return self.gpt_by_name(gpt_id[8:])
+        if gpt_id in self.duplicate_ids:
+            return None
         return self._by_id.get(gpt_id)
 
     def gpt_by_name(self, name: str) -> Gpt | None:
