@@ -26,15 +26,21 @@ class AccountChoice(NamedTuple):
 def pick_account(snapshot: Snapshot, flag_account: Account | None, current: Account | None,
                  reader: ExportReader) -> AccountChoice:
     """--account, else the profile whose email is in the export's user.json, else the current
-    account when the export has no user.json. An email that matches no profile is not guessed
-    into another account."""
+    account when the export has no user.json. An email that matches no profile, or several
+    (hand-edited profiles), is not guessed into an account: every verdict could flip."""
+    from gptpriv.profiles.accounts import accounts_with_email
+
     if flag_account is not None:
         return AccountChoice(flag_account, "given with --account")
-    email = reader.user.email if reader.user else None
+    email = reader.user.email.strip() if reader.user and reader.user.email else None
     if email:
-        for account in snapshot.accounts:
-            if account.email and account.email.lower() == email.lower():
-                return AccountChoice(account, f"its email `{email}` is in the export's user.json")
+        matches = accounts_with_email(list(snapshot.accounts), email)
+        if len(matches) == 1:
+            return AccountChoice(matches[0], f"its email `{email}` is in the export's user.json")
+        if matches:
+            names = ", ".join(f"`{a.name}`" for a in matches)
+            return AccountChoice(None, f"the export's user.json email `{email}` is on several "
+                                       f"account profiles ({names}): give `--account`")
         return AccountChoice(None, f"the export's user.json email `{email}` matches no account "
                                    "profile")
     if current is not None:
@@ -158,6 +164,7 @@ class Summary:
         self.steps = NextSteps()
         self.shared_links = 0  # of the conversations counted, and unmatched ones
         self.unmatched: list[dict[str, Any]] = []
+        self.skipped = 0
 
     def add(self, verdict: Verdict, conversation_id: str | None = None) -> None:
         self.verdicts[verdict.verdict] += 1
@@ -178,15 +185,24 @@ class Summary:
         self.steps.shared_elsewhere(conversation_id)
 
     def skip(self, skipped: Skipped) -> None:
+        self.skipped += 1
         self.errors.append({"export": skipped.part, "index": skipped.index,
                             "offset": skipped.offset if skipped.offset >= 0 else None,
                             "id": skipped.id, "message": skipped.message})
+
+    def malformed(self, facts: Facts, export: str) -> None:
+        """Fields of a conversation that was checked, present but unreadable: `path` names
+        the field, so a reader tells them from skipped conversations (which have no path)."""
+        for path, message in facts.problems:
+            self.errors.append({"export": export, "index": facts.index,
+                                "offset": facts.offset if facts.offset >= 0 else None,
+                                "id": facts.id, "message": message, "path": path})
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "total": sum(self.verdicts.values()),
             "eligible": self.verdicts["eligible"], "not_eligible": self.verdicts["not_eligible"],
-            "undetermined": self.verdicts["undetermined"], "skipped": len(self.errors),
+            "undetermined": self.verdicts["undetermined"], "skipped": self.skipped,
             "by_rule": dict(sorted(self.rules.items())),
             "third_parties": dict(sorted(self.parties.items())),
             "shared_links": self.shared_links, "unmatched_shared_links": self.unmatched,
@@ -231,6 +247,8 @@ def check_export(reader: ExportReader, settings: Settings, filters: Filters, dev
         verdict = resolve(settings, conversation)
         if filters.keep(item, verdict):
             summary.add(verdict, item.id)
+            if item.problems:
+                summary.malformed(item, reader.label)
             yield item, verdict
     by_id = {_plain(e.conversation_id or ""): e.conversation_id for e in reader.shared_links}
     for key, found in links.items():

@@ -120,6 +120,9 @@ def test_ctrl_c_at_a_prompt_writes_nothing(tmp_path) -> None:
     home = tmp_path / "home"
     pid, fd = pty.fork()
     if pid == 0:  # the child: gptpriv at a prompt on the pseudo-terminal
+        # As a shell starts a command: SIGINT at its default, whatever this test process set.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         os.environ.update({"GPTPRIV_HOME": str(home), "NO_COLOR": "1"})
         os.execv(sys.executable, [sys.executable, "-m", "gptpriv", "setup"])
     seen = b""
@@ -131,7 +134,16 @@ def test_ctrl_c_at_a_prompt_writes_nothing(tmp_path) -> None:
             break
     assert b"A name for this account" in seen, seen
     os.kill(pid, signal.SIGINT)
-    _, status = os.waitpid(pid, 0)
+    deadline = time.monotonic() + 20
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        with open(f"/proc/{os.getpid()}/status") as f:
+            mine = [line for line in f if line.startswith(("SigBlk", "SigIgn"))]
+        pytest.fail(f"setup did not end on SIGINT; parent {mine}; seen {seen!r}")
+    status = done[1]
     rest = b""
     try:
         while chunk := os.read(fd, 1024):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from gptpriv.cli.common import AccountOpt, JsonOpt, complete_device, complete_gpt, completes, store
+from gptpriv.cli.common import AccountOpt, JsonOpt, complete_device, complete_gpt, completes, note, store
 from gptpriv.policy.facts import FAIL_ON, LABELS, VERDICTS
 
 app = typer.Typer()
@@ -62,8 +62,8 @@ def check(
         gpt_ids,
         open_inputs,
     )
-    from gptpriv.cli.output import with_progress
-    from gptpriv.errors import InvalidValue
+    from gptpriv.cli.output import warn_left_out, with_progress
+    from gptpriv.errors import GptprivError, InvalidValue
     from gptpriv.policy.resolver import Settings
     from gptpriv.timeutil import parse_when
 
@@ -73,32 +73,40 @@ def check(
     check_fail_on(fail_on)
     if json and jsonl:
         raise InvalidValue("give `--json` or `--jsonl`, not both")
-    snapshot, inputs = open_inputs(store(ctx), paths, account, device, sys.stdin.buffer)
-    filters = Filters(frozenset(verdict or ()), frozenset(gpt_ids(snapshot, gpt or [])),
-                      parse_when(since) if since else None, parse_when(until) if until else None,
-                      frozenset(ids or ()))
     summary = Summary()
     exports: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []  # kept only for the text table
     failed = False
     out = _JsonStream() if json else None
-    for reader, choice in inputs:
-        exports.append({"path": reader.label,
-                        "account": choice.account.name if choice.account else None,
-                        "account_reason": choice.why})
-        settings = Settings(choice.account, snapshot)
-        results = check_export(reader, settings, filters, device, summary, redact)
-        for facts, result in with_progress(results, reader):
-            row = conversation_dict(facts, result, reader.label, redact)
-            failed = failed or fails(fail_on, row)
-            if out is not None:
-                out.conversation(row)
-            elif jsonl:
-                from gptpriv.cli.output import emit_jsonl
+    try:
+        snapshot, inputs = open_inputs(store(ctx), paths, account, device, sys.stdin.buffer)
+        warn_left_out(inputs)
+        filters = Filters(frozenset(verdict or ()), frozenset(gpt_ids(snapshot, gpt or [])),
+                          parse_when(since, note) if since else None, parse_when(until, note) if until else None,
+                          frozenset(ids or ()))
+        for reader, choice in inputs:
+            exports.append({"path": reader.label,
+                            "account": choice.account.name if choice.account else None,
+                            "account_reason": choice.why})
+            settings = Settings(choice.account, snapshot)
+            results = check_export(reader, settings, filters, device, summary, redact)
+            for facts, result in with_progress(results, reader):
+                row = conversation_dict(facts, result, reader.label, redact)
+                failed = failed or fails(fail_on, row)
+                if out is not None:
+                    out.conversation(row)
+                elif jsonl:
+                    from gptpriv.cli.output import emit_jsonl
 
-                emit_jsonl(row)
-            else:
-                rows.append(row)
+                    emit_jsonl(row)
+                else:
+                    rows.append(row)
+    except GptprivError as exc:
+        if jsonl:  # the stream always ends with its summary line, saying why it stopped
+            from gptpriv.cli.output import emit_jsonl
+
+            emit_jsonl({"summary": summary.as_dict(), "exports": exports, "error": str(exc)})
+        raise
     # Shared links without a conversation in the export are known only at the end.
     failed = failed or (fail_on == "shared" and bool(summary.unmatched))
     doc = {"account": exports[0]["account"] if len({e["account"] for e in exports}) == 1 else None,
@@ -223,8 +231,8 @@ def _summary(doc: dict[str, Any]) -> None:
             + ", ".join(_link(x) for x in summary["unmatched_shared_links"]) + ")" if elsewhere else ""))
     for error in summary["errors"]:
         where = f"byte {error['offset']}" if error["offset"] is not None else f"#{error['index']}"
-        warn(f"gptpriv: skipped conversation #{error['index']} in {error['export']} ({where}): "
-             f"{error['message']}")
+        what = "conversation" if "path" in error else "skipped conversation"
+        warn(f"gptpriv: {what} #{error['index']} in {error['export']} ({where}): {error['message']}")
     _steps(doc["next_steps"])
 
 

@@ -89,14 +89,21 @@ def store(ctx: typer.Context) -> Store:
 def when(at: str | None) -> datetime:
     from gptpriv import timeutil
 
-    return timeutil.parse_when(at) if at else timeutil.now()
+    return timeutil.parse_when(at, note) if at else timeutil.now()
+
+
+def note(text: str) -> None:
+    """A remark about how a value was read (not an error), on stderr."""
+    from gptpriv.cli.output import warn
+
+    warn(f"gptpriv: note: {text}")
 
 
 def happened(at: str | None) -> datetime:
     """`--at` of a command that records what happened: refused when in the future."""
     from gptpriv import timeutil
 
-    return timeutil.happened(at)
+    return timeutil.happened(at, note)
 
 
 def recorded(what: str, moment: datetime, changed: bool) -> str:

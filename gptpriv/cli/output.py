@@ -62,6 +62,13 @@ def warn(text: str) -> None:
     sys.stderr.write(visible(text) + "\n")
 
 
+def warn_left_out(inputs: Any) -> None:
+    """One line per part of an export that was left out (a side file that is a FIFO...)."""
+    for reader, _ in inputs:
+        for text in reader.warnings:
+            warn(f"gptpriv: warning: {text}")
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None,
           styles: dict[int, dict[str, str]] | None = None) -> None:
     """A table; a column with nothing in it is left out, so the others get its width. On a

@@ -25,16 +25,20 @@ def report(
     """Write a self-contained HTML privacy report: timeline, third parties, GPTs, every conversation."""
     import io
     import sys
-    from pathlib import Path
 
     from gptpriv.check import Filters, Summary, check_export, open_inputs
     from gptpriv.cli.common import store
-    from gptpriv.cli.output import say, with_progress
+    from gptpriv.cli.output import say, warn_left_out, with_progress
     from gptpriv.policy.resolver import Settings
     from gptpriv.report import ReportBuilder
     from gptpriv.timeutil import now
 
+    if output != "-":  # checked before anything is read, so nothing is written when refused
+        from gptpriv.report.target import check_target
+
+        target = check_target(output, paths, store(ctx).root)
     snapshot, inputs = open_inputs(store(ctx), paths, account, None, sys.stdin.buffer)
+    warn_left_out(inputs)
     summary = Summary()
     builder = ReportBuilder(snapshot, redact, summary)
     for reader, choice in inputs:
@@ -46,9 +50,11 @@ def report(
     if output == "-":
         builder.write(sys.stdout, now())
         return
+    from gptpriv.profiles.safety import remove_stale_temps
     from gptpriv.profiles.store import atomic_file
+    from gptpriv.report.target import STALE_SECONDS
 
-    target = Path(output)
+    remove_stale_temps(target, older_than=STALE_SECONDS)
     try:
         # Streamed into a temporary file beside the target, renamed over it at the end:
         # memory stays bounded and there is never a half-written report.
@@ -62,6 +68,6 @@ def report(
 
         raise GptprivError(f"{target}: {exc.strerror or exc}") from None
     counts = summary.as_dict()
-    say(f"Wrote {target}: {counts['total']} conversations ({counts['eligible']} may be trained on, "
+    say(f"Wrote {output}: {counts['total']} conversations ({counts['eligible']} may be trained on, "
         f"{counts['not_eligible']} not, {counts['undetermined']} undetermined), "
         f"{len(builder.parties)} third parties.")

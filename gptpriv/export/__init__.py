@@ -74,6 +74,7 @@ class ExportReader:
     def __init__(self, path: str, stdin: IO[bytes] | None = None) -> None:
         self.parts = find_parts(path, stdin)
         self.label = self.parts.label
+        self.warnings = self.parts.warnings  # side files left out: the CLI says each
         self.user: schema.User | None = self._small(self.parts.user, schema.User) if self.parts.user else None
         feedback: list[schema.Feedback] = (self._small(self.parts.feedback, list[schema.Feedback])
                                            if self.parts.feedback else [])

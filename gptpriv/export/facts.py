@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
+from gptpriv.errors import show
 from gptpriv.export import schema
 from gptpriv.export.stream import CHUNK, ArrayDecoder, ArrayReader, Broken, Element
 from gptpriv.policy.facts import Call, Conversation
@@ -27,6 +28,8 @@ class Facts(NamedTuple):
     tools: dict[str, int]  # built-in tools run by OpenAI: counted, never third parties
     memory_writes: int
     messages: int
+    # (field, message) for each field present but unreadable: summary.errors lists them.
+    problems: tuple[tuple[str, str], ...] = ()
 
     @property
     def id(self) -> str | None:
@@ -75,15 +78,52 @@ def _plain(conversation_id: str) -> str:
 
 
 def to_time(value: float | str | None) -> datetime | None:
+    """An export time as aware UTC; None when absent or unreadable (NaN, out of range)."""
     if value is None:
         return None
     try:
         if isinstance(value, str):
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-        return datetime.fromtimestamp(value, timezone.utc)
+            utc = parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        else:
+            utc = datetime.fromtimestamp(value, timezone.utc)
     except (ValueError, OverflowError, OSError):
         return None
+    # A day inside datetime's range, so that showing it in any local offset cannot overflow.
+    return utc if _FIRST_DAY <= utc <= _LAST_DAY else None
+
+
+# ChatGPT opened to the public on 2022-11-30 (OpenAI, "Introducing ChatGPT"): a conversation
+# created earlier is a damaged or hand-edited `create_time`. The export carries no date of its
+# own gptpriv can trust (ZIP member times are the packer's, or 1980), so the upper bound is the
+# time of this check, plus two days for clocks and time zones.
+CHATGPT_LAUNCH = datetime(2022, 11, 30, tzinfo=timezone.utc)
+_LATEST_ALLOWANCE = timedelta(days=2)
+_LAUNCH_SECONDS = CHATGPT_LAUNCH.timestamp()
+_LATEST_SECONDS = (datetime.now(timezone.utc) + _LATEST_ALLOWANCE).timestamp()
+_FIRST_DAY = datetime(1, 1, 2, tzinfo=timezone.utc)
+_LAST_DAY = datetime(9999, 12, 30, tzinfo=timezone.utc)
+
+
+def creation_time(value: float | str | None) -> tuple[datetime | None, str | None]:
+    """A conversation's `create_time`: (time, None), or (None, why) when present but
+    unreadable or implausible, or (None, None) when absent. Runs once per conversation: a
+    plausible epoch float, nearly every one, costs two comparisons more than before."""
+    if value is None:
+        return None, None
+    if isinstance(value, float) and _LAUNCH_SECONDS <= value <= _LATEST_SECONDS:  # NaN fails
+        return datetime.fromtimestamp(value, timezone.utc), None
+    shown = show(value if isinstance(value, str) else repr(value))
+    parsed = to_time(value)
+    if parsed is None:
+        return None, f"`create_time`: {shown} is not a time gptpriv can read"
+    if parsed < CHATGPT_LAUNCH:
+        return None, (f"`create_time`: {shown} ({parsed:%Y-%m-%d}) is before ChatGPT's launch on "
+                      f"{CHATGPT_LAUNCH:%Y-%m-%d}")
+    if parsed.timestamp() > _LATEST_SECONDS:
+        return None, (f"`create_time`: {shown} ({parsed:%Y-%m-%d}) is after the time of this check "
+                      "(the export carries no date of its own)")
+    return parsed, None
 
 
 def extract(conv: schema.Conversation, index: int, offset: int, feedback: FeedbackIndex) -> Facts:
@@ -166,14 +206,17 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
 
     sources = {f"gpt:{gid}": where for gid, where in gpts.items()}
     sources.update(_SOURCES)
+    created, problem = creation_time(conv.create_time)
     return Facts(
         index=index, offset=offset, title=conv.title, update_time=to_time(conv.update_time),
         conversation=Conversation(
-            id=conversation_id, create_time=to_time(conv.create_time), gpt_ids=tuple(sorted(gpts)),
+            id=conversation_id, create_time=created, gpt_ids=tuple(sorted(gpts)),
             project_ids=tuple(sorted(projects)), temporary=bool(conv.is_temporary_chat),
             feedback=got_feedback, calls=tuple(sorted(calls, key=_call_order)), sources=sources,
-            memory_writes=memory_writes, do_not_remember=bool(conv.is_do_not_remember)),
+            memory_writes=memory_writes, do_not_remember=bool(conv.is_do_not_remember),
+            unreadable=("create_time",) if problem else ()),
         tools=dict(sorted(tools.items())), memory_writes=memory_writes, messages=messages,
+        problems=(("create_time", problem),) if problem else (),
     )
 
 

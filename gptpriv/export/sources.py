@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import struct
 import zipfile
 from collections.abc import Callable
@@ -47,26 +48,71 @@ class Parts(NamedTuple):
     user: Part | None
     feedback: Part | None
     shared: Part | None = None  # shared_conversations.json
+    warnings: tuple[str, ...] = ()  # parts left out, each said in one line
+
+
+# Methods zipfile reads itself, and Deflate64, read with the `inflate64` package.
+_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", 9: "Deflate64",
+            zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
+_UNSUPPORTED = {1: "shrink", 6: "implode", 93: "Zstandard", 95: "xz", 96: "JPEG", 97: "WavPack",
+                98: "PPMd", 99: "AES encryption"}
 
 
 def find_parts(path: str, stdin: IO[bytes] | None = None) -> Parts:
     if path == "-":
         if stdin is None:
             raise ExportError("-: no standard input")
-        return Parts("-", (Part("<stdin>", lambda: stdin, None),), None, None)
+        return Parts("-", (_peeked_part("-", "<stdin>", stdin),), None, None)
     target = Path(path)
     if target.is_dir():
         return _folder(target)
     try:
-        with open(target, "rb") as handle:
-            magic = handle.read(4)
+        handle = open(target, "rb")  # noqa: SIM115 (kept open for a pipe, closed otherwise)
     except FileNotFoundError:
         raise ExportError(f"{path}: no such file or folder") from None
     except OSError as exc:
         raise ExportError(f"{path}: {os.strerror(exc.errno or 0).lower() or exc}") from None
+    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        # A pipe (`<(...)`, a FIFO) cannot be read twice: what was read to tell the format
+        # is handed on with the rest of it.
+        return Parts(path, (_peeked_part(path, path, handle),), None, None)
+    with handle:
+        magic = handle.read(4)
     if magic[:2] == b"PK":
         return _zip(target)
     return Parts(path, (_file_part(target),), None, None)
+
+
+def _peeked_part(path: str, label: str, handle: IO[bytes]) -> Part:
+    """A stream that cannot be reopened, as one part: its first bytes are read once to tell a
+    ZIP from JSON and put back in front of the rest."""
+    from gptpriv.export.stream import Prefixed
+
+    try:
+        head = handle.read(4)
+    except OSError as exc:
+        raise ExportError(f"{path}: {os.strerror(exc.errno or 0).lower() or exc}") from None
+    if head[:2] == b"PK":
+        raise ExportError(f"{path}: a ZIP archive cannot be read from a pipe or standard input: "
+                          "give the file's name, or unzip it and give conversations.json")
+    return Part(label, lambda: _Stream(Prefixed(head, handle.read).read, handle), None)
+
+
+class _Stream:
+    def __init__(self, read: Callable[[int], bytes], handle: IO[bytes]) -> None:
+        self._read, self._handle = read, handle
+
+    def read(self, size: int = -1, /) -> bytes:
+        return self._read(size)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def _file_part(path: Path) -> Part:
@@ -78,13 +124,32 @@ def _folder(folder: Path) -> Parts:
     shards = [n for n in names if _SHARD.fullmatch(n)]
     if not shards:
         raise ExportError(f"{folder}: no conversations.json or conversations-NNN.json in this folder")
+    warnings: list[str] = []
 
     def optional(name: str) -> Part | None:
-        return _file_part(folder / name) if name in names else None
+        if name not in names:
+            return None
+        problem = _not_regular(folder / name)
+        if problem:
+            warnings.append(f"{folder / name}: {problem}: left out")
+            return None
+        return _file_part(folder / name)
 
     return Parts(str(folder), tuple(_file_part(folder / n) for n in shards),
                  optional("user.json"), optional("message_feedback.json"),
-                 optional("shared_conversations.json"))
+                 optional("shared_conversations.json"), tuple(warnings))
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why a side file is not read (a directory, FIFO or device would fail or block when
+    opened), or None for a regular file. Checked without opening it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return os.strerror(exc.errno or 0).lower() or str(exc)
+    if stat.S_ISREG(mode):
+        return None
+    return "a directory" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, device or socket)"
 
 
 def _zip(path: Path) -> Parts:
@@ -102,6 +167,8 @@ def _zip(path: Path) -> Parts:
     shards = sorted(n for n in members if _SHARD.fullmatch(n))
     if not shards:
         raise ExportError(f"{path}: the ZIP holds no conversations.json: not a ChatGPT export")
+    _one_copy_each(path, archive.infolist())
+    _one_root(path, archive.infolist())
 
     def part(name: str) -> Part:
         info = members[name]
@@ -111,14 +178,68 @@ def _zip(path: Path) -> Parts:
         if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise ExportError(f"{label}: inflates {info.file_size} bytes from {info.compress_size} "
                               f"(over {MAX_RATIO}:1): refusing a likely ZIP bomb")
+        _check_method(label, info)
         if info.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
             return Part(label, lambda: ZipMember(path, info), info.file_size)
+        if info.compress_type == 9:
+            from gptpriv.export.deflate64 import Deflate64Member
+
+            return Part(label, lambda: Deflate64Member(path, info), info.file_size)
         return Part(label, lambda: archive.open(info), info.file_size)
 
     return Parts(str(path), tuple(part(n) for n in shards),
                  part("user.json") if "user.json" in members else None,
                  part("message_feedback.json") if "message_feedback.json" in members else None,
                  part("shared_conversations.json") if "shared_conversations.json" in members else None)
+
+
+def _check_method(label: str, info: zipfile.ZipInfo) -> None:
+    """A compression method gptpriv cannot inflate is refused before anything is read."""
+    method = info.compress_type
+    if method not in _METHODS:
+        name = _UNSUPPORTED.get(method, "unknown")
+        raise ExportError(f"{label}: compressed with method {method} ({name}), which gptpriv "
+                          "cannot read: re-create the ZIP with ordinary (deflate) compression")
+    if method == 9:
+        try:
+            import inflate64  # noqa: F401
+        except ImportError:
+            raise ExportError(f"{label}: compressed with Deflate64 (method 9), which needs the "
+                              "`inflate64` package: `pip install inflate64`") from None
+
+
+def _export_names(infos: list[zipfile.ZipInfo]) -> list[str]:
+    """The members gptpriv reads (shards, user.json, feedback), by full name."""
+    wanted = ("user.json", "message_feedback.json")
+    names = []
+    for info in infos:
+        parts = info.filename.replace("\\", "/").split("/")
+        # As in _zip: `..` and absolute names are never read, so they never count.
+        if info.is_dir() or ".." in parts or info.filename.startswith(("/", "\\")):
+            continue
+        if _SHARD.fullmatch(parts[-1]) or parts[-1] in wanted:
+            names.append(info.filename)
+    return names
+
+
+def _one_copy_each(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """A member name stored twice: zipfile reads the last, the central directory order the
+    first; which one the export meant cannot be told."""
+    seen: set[str] = set()
+    for name in _export_names(infos):
+        if name in seen:
+            raise ExportError(f"{path}: the member {name} is stored twice in the ZIP: which copy "
+                              "is the export cannot be told; re-create the ZIP")
+        seen.add(name)
+
+
+def _one_root(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Conversations from one folder and the email from another would mix two exports."""
+    roots = sorted({n.replace("\\", "/").rpartition("/")[0] for n in _export_names(infos)})
+    if len(roots) > 1:
+        shown = ", ".join(f"`{r}/`" if r else "the top level" for r in roots)
+        raise ExportError(f"{path}: the ZIP holds export files in several folders ({shown}): "
+                          "which one is the export cannot be told; give one export per ZIP")
 
 
 class ZipMember:
@@ -198,4 +319,5 @@ def read_small(part: Part, limit: int = 256 * 1024 * 1024) -> bytes:
         data: bytes = handle.read(limit + 1)
     if len(data) > limit:
         raise ExportError(f"{part.label}: larger than {limit} bytes")
-    return data
+    # A UTF-8 byte-order mark (Notepad writes one when a user.json is edited) is not JSON.
+    return data.removeprefix(b"\xef\xbb\xbf")

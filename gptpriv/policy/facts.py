@@ -87,3 +87,6 @@ class Conversation(NamedTuple):
     memory_writes: int = 0  # `bio` calls: counted, never their text
     do_not_remember: bool = False  # `is_do_not_remember`
     shared_links: tuple[SharedLink, ...] = ()  # joined from shared_conversations.json
+    # Facts the export has but that cannot be read (a `create_time` of "yesterday"): as
+    # unknown as a missing fact, and said so, never mistaken for one that is absent.
+    unreadable: tuple[str, ...] = ()

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 from gptpriv.errors import InvalidValue
-from gptpriv.profiles.model import Account, Gpt, Snapshot
+from gptpriv.profiles.checks import email_key
+from gptpriv.profiles.model import Account, Gpt, Snapshot, Timeline
 
 LEVELS = ("info", "warning", "error")
 FAIL_LEVELS = ("warning", "error")  # what `doctor --fail-on` takes
@@ -33,6 +34,7 @@ def run_lints(snapshot: Snapshot, now: datetime) -> list[Finding]:
         findings += always_allow_consequential(account, snapshot)
     for gpt in snapshot.gpts:
         findings += gpt_lints(gpt)
+    findings += duplicate_emails(snapshot) + duplicate_gpt_ids(snapshot)
     return sorted(findings, key=lambda f: (-LEVELS.index(f.level), f.rule, f.file, f.message))
 
 
@@ -40,17 +42,31 @@ def devices_disagree(account: Account, now: datetime) -> list[Finding]:
     """The legacy toggle never synced: flag moments where recorded devices differ.
 
     Only devices with at least one recorded entry are compared: a device never recorded says
-    nothing about what its switch was.
+    nothing about what its switch was. One sweep over the entries in time order, keeping
+    each source's value as it goes: linear in entries (50,000 entries in well under a second).
     """
     recorded = [d for d in account.devices if d.history.entries]
-    moments = sorted({e.at for d in recorded for e in d.history.entries}
-                     | {e.at for e in account.training.entries} | {now})
+    sources: list[tuple[str, Timeline]] = [(d.name, d.history) for d in recorded]
+    if recorded and not account.is_business:
+        sources.append(("the account", account.training))
+    # Stable sort on time alone: entries of one source at the same moment keep their order,
+    # so the later one is applied last and wins, as Timeline.value_at has it.
+    events = sorted(((e.at, i, e.allowed) for i, (_, t) in enumerate(sources) for e in t.entries),
+                    key=lambda event: event[0])
+    # Values are compared after the last event of each moment. Before the first event every
+    # source has its default (devices on; the account's plan default or unknown), which never
+    # disagree; other moments (`now`, a business account's own entries) change no value.
+    values: list[bool | None] = [t.default for _, t in sources]
     found: dict[tuple[str, str], datetime] = {}  # the first moment each pair disagreed
-    for moment in moments:
-        states = [(d.name, d.history.value_at(moment)) for d in recorded]
-        account_value = account.training.value_at(moment)
-        if account_value is not None and recorded and not account.is_business:
-            states.append(("the account", account_value))
+    changed = False
+    for position, (moment, source, allowed) in enumerate(events):
+        changed = changed or values[source] != allowed
+        values[source] = allowed
+        if not changed or (position + 1 < len(events) and events[position + 1][0] == moment):
+            continue  # nothing changed, or more of this moment to apply first
+        changed = False
+        states = [(name, value) for (name, _), value in zip(sources, values, strict=True)
+                  if value is not None]
         for i, (a, a_value) in enumerate(states):
             for b, b_value in states[i + 1:]:
                 if a_value != b_value:
@@ -64,6 +80,43 @@ def devices_disagree(account: Account, now: datetime) -> list[Finding]:
             "record what you find with `gptpriv device history-on|history-off`",
         )
         for (a, b), since in found.items()
+    ]
+
+
+def duplicate_emails(snapshot: Snapshot) -> list[Finding]:
+    """One email on two account profiles: `check` cannot tell which an export belongs to."""
+    by_email: dict[str, list[Account]] = {}
+    for account in snapshot.accounts:
+        key = email_key(account.email)
+        if key is not None:
+            by_email.setdefault(key, []).append(account)
+    return [
+        Finding(
+            "lint.duplicate_email", "error", str(same[1].path),
+            f"accounts {', '.join(a.name for a in same)} have the same email {same[0].email}: "
+            "`check` cannot tell which one an export belongs to",
+            "one email is one ChatGPT account: fix the wrong one with "
+            f"`gptpriv account set {same[1].name} --email ...` or `gptpriv account remove {same[1].name}`",
+        )
+        for same in by_email.values() if len(same) > 1
+    ]
+
+
+def duplicate_gpt_ids(snapshot: Snapshot) -> list[Finding]:
+    """One `g-...` id on two GPT profiles: their settings would be read as one GPT's."""
+    by_id: dict[str, list[Gpt]] = {}
+    for gpt in snapshot.gpts:
+        if gpt.id:
+            by_id.setdefault(gpt.id, []).append(gpt)
+    return [
+        Finding(
+            "lint.duplicate_gpt_id", "error", str(same[1].path),
+            f"GPT profiles {', '.join(g.name for g in same)} have the same id {same[0].id}: "
+            f"only {same[0].name}'s settings are used for its conversations",
+            f"keep one profile per GPT: fix the wrong one with `gptpriv gpt set {same[1].name} --id g-...` "
+            f"or `gptpriv gpt remove {same[1].name}`",
+        )
+        for same in by_id.values() if len(same) > 1
     ]
 
 

@@ -141,7 +141,12 @@ def _gpt_label(settings: Settings, gpt_id: str) -> str:
 def _training(settings: Settings, conversation: Conversation
               ) -> tuple[str, list[Reason], list[str]]:
     account, when = settings.account, conversation.create_time
-    when_text = f"`{iso_utc(when)}`" if when else "an unknown time (no `create_time`)"
+    if when is not None:
+        when_text = f"`{iso_utc(when)}`"
+    elif "create_time" in conversation.unreadable:
+        when_text = "an unreadable creation time (the export's `create_time` is not a plausible time)"
+    else:
+        when_text = "an unknown time (no `create_time`)"
     created = _fact(conversation, "create_time", "conversation")
 
     # Step 1: business plans are never trained on, whatever else holds.
@@ -215,7 +220,13 @@ def _training(settings: Settings, conversation: Conversation
     if unknown:
         reasons, facts = [], []
         for gid, gpt in unknown:
-            if gpt is None:
+            if gid in settings.snapshot.duplicate_ids:
+                names = ", ".join(f"`{n}`" for n in settings.snapshot.duplicate_ids[gid])
+                reasons.append(Reason(
+                    "gpt.builder_setting_unknown", f"GPT `{gid}` has several profiles ({names}): "
+                    "which one's builder setting holds is not guessed", "the GPT profiles"))
+                facts.append(f"one profile for GPT `{gid}`: `gptpriv doctor` names them")
+            elif gpt is None:
                 reasons.append(Reason(
                     "gpt.builder_setting_unknown", f"GPT `{gid}` has no profile: its builder's "
                     "training setting is unknown", _fact(conversation, f"gpt:{gid}", "conversation")))

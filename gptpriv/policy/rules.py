@@ -109,6 +109,11 @@ RULES: tuple[Rule, ...] = (
          f"{_ACTIONS}; ChatGPT shows no \"Always allow\" for consequential operations"),
     Rule("lint.gpt_id_missing", "lint", None, "a GPT profile without a `g-...` id", "warning",
          "gptpriv: exports name GPTs only by id"),
+    Rule("lint.duplicate_email", "lint", None,
+         "two account profiles with the same email (compared trimmed, ignoring case)", "error",
+         "gptpriv: an export names its account only by the email in user.json"),
+    Rule("lint.duplicate_gpt_id", "lint", None, "two GPT profiles with the same `g-...` id", "error",
+         "gptpriv: exports name GPTs only by id, so one id can have only one profile"),
 )
 
 BY_ID = {rule.id: rule for rule in RULES}

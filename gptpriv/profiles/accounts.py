@@ -7,8 +7,8 @@ import os
 from datetime import datetime
 from typing import Any
 
-from gptpriv.errors import AlreadyExists, NotFound, show
-from gptpriv.profiles.checks import check_email, check_name, check_plan
+from gptpriv.errors import AlreadyExists, InvalidValue, NotFound, show
+from gptpriv.profiles.checks import check_email, check_name, check_plan, email_key
 from gptpriv.profiles.model import Account, Entry
 from gptpriv.profiles.parse import parse_account
 from gptpriv.profiles.store import Store
@@ -50,7 +50,22 @@ def resolve_account(store: Store, flag: str | None) -> Account:
     return load_account(store, name)
 
 
+def accounts_with_email(accounts: list[Account], email: str | None) -> list[Account]:
+    """The accounts whose email is `email`, compared trimmed and case-folded."""
+    key = email_key(email)
+    return [a for a in accounts if key is not None and email_key(a.email) == key]
+
+
 # -- writing ---------------------------------------------------------------------------
+
+
+def _check_email_unique(store: Store, name: str, email: str) -> None:
+    """One email is one ChatGPT account: a second profile with it would leave `check` unable
+    to tell which account an export belongs to. Called under the lock."""
+    others = [a for a in accounts_with_email(load_accounts(store), email) if a.name != name]
+    if others:
+        raise InvalidValue(f"email {show(email)} is already on account {show(others[0].name)}: "
+                           "one email is one ChatGPT account (change or remove that one first)")
 
 
 def add_account(store: Store, name: str, *, email: str | None, plan: str | None,
@@ -63,6 +78,8 @@ def add_account(store: Store, name: str, *, email: str | None, plan: str | None,
     if plan:
         data["plan"] = check_plan(plan)
     with store.lock():
+        if email:
+            _check_email_unique(store, name, data["email"])
         with store.editing(store.path("account", name), "account", new=data):
             pass
         config = store.read(store.config_path) or {}
@@ -92,6 +109,7 @@ def set_account(store: Store, name: str, *, email: str | None, plan: str | None)
     with store.editing(store.path("account", check_name(name, "account")), "account") as data:
         if email is not None:
             data["email"] = check_email(email)
+            _check_email_unique(store, name, data["email"])
         if plan is not None:
             data["plan"] = check_plan(plan)
         parse_account(store.path("account", name), data)

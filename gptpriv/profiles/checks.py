@@ -56,10 +56,19 @@ def check_auth(value: str) -> str:
 
 
 def check_email(email: str) -> str:
+    """An email as typed, without the spaces around it (a paste often brings some)."""
+    email = email.strip()
     local, at, domain = email.partition("@")
     if not (local and at and "." in domain) or any(c.isspace() for c in email):
         raise InvalidValue(f"invalid email {show(email)}: expected an address like `me@example.com`")
     return email
+
+
+def email_key(email: str | None) -> str | None:
+    """What two emails are compared by: trimmed and case-folded (`Me@X.com ` is `me@x.com`).
+    Hand-edited profiles and exports both carry emails as people typed them."""
+    key = email.strip().casefold() if email else ""
+    return key or None
 
 
 def is_project_id(value: str) -> bool:

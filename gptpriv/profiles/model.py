@@ -39,7 +39,8 @@ class Timeline(NamedTuple):
 
     def entry_at(self, when: datetime) -> Entry | None:
         """The entry in force at `when`: the last one with `at <= when` (later wins on ties)."""
-        pos = bisect.bisect_right([e.at for e in self.entries], when)
+        # Keyed, not a list of times built per call: doctor and status ask once per entry.
+        pos = bisect.bisect_right(self.entries, when, key=lambda e: e.at)
         return self.entries[pos - 1] if pos else None
 
     def value_at(self, when: datetime) -> bool | None:
@@ -149,14 +150,21 @@ class Snapshot:
     def __init__(self, accounts: tuple[Account, ...] = (), gpts: tuple[Gpt, ...] = ()) -> None:
         self.accounts, self.gpts = accounts, gpts
         self._by_id: dict[str, Gpt] = {}
+        names: dict[str, list[str]] = {}
         for gpt in gpts:
             if gpt.id:
                 self._by_id.setdefault(gpt.id, gpt)
+                names.setdefault(gpt.id, []).append(gpt.name)
+        # An id on several profiles (hand-edited): which one holds is never guessed.
+        self.duplicate_ids = {gid: tuple(n) for gid, n in names.items() if len(n) > 1}
 
     def gpt_by_id(self, gpt_id: str) -> Gpt | None:
-        """A GPT by its `g-...` id; `profile:NAME` names a profile that has no id yet."""
+        """A GPT by its `g-...` id; `profile:NAME` names a profile that has no id yet. None
+        for an id that several profiles claim (`doctor` reports them)."""
         if gpt_id.startswith("profile:"):
             return self.gpt_by_name(gpt_id[8:])
+        if gpt_id in self.duplicate_ids:
+            return None
         return self._by_id.get(gpt_id)
 
     def gpt_by_name(self, name: str) -> Gpt | None:

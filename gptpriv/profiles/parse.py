@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from gptpriv.errors import ProfileError
+from gptpriv.errors import InvalidValue, ProfileError
 from gptpriv.profiles.model import (
     AUTH_KINDS,
     DECISIONS,
@@ -61,7 +61,11 @@ class _Reader:
         value = self.data.get(key)
         if not isinstance(value, (datetime, date)):
             raise self.fail(key, "a date-time such as 2024-05-01T09:30:00Z")
-        return as_utc(value)
+        try:
+            return as_utc(value)
+        except InvalidValue as exc:  # the ends of the range, or a skipped local hour
+            place = self.prefix(key)
+            raise ProfileError(f"{self.path}: `{place}`: {exc}") from None
 
     def tables(self, key: str) -> list[_Reader]:
         value = self.data.get(key, [])

@@ -3,8 +3,13 @@
 Layout under the home: `config.toml`, `accounts/<name>.toml`, `gpts/<name>.toml`.
 Every write is atomic (temp file in the same directory, fsync, rename, fsync the directory)
 and happens under one lock file for the whole home, so concurrent gptpriv processes never
-lose each other's changes. Files are 0600 and directories 0700: they describe a person's
-privacy choices.
+lose each other's changes. Files are 0600 and the directories gptpriv creates 0700: they
+describe a person's privacy choices. A directory gptpriv did not create is never chmod'ed (a
+home of `/tmp` must stay usable by others); a home others can write to is refused instead,
+as ssh refuses loose key files.
+
+Only regular files are read, up to MAX_PROFILE_BYTES and MAX_NESTING levels: a profile is a
+hand-editable file that travels in dotfile repositories, and can be a symlink to anything.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import errno
 import os
 import re
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +33,14 @@ from gptpriv.errors import (
     StoreLocked,
     show,
 )
+from gptpriv.profiles.safety import (
+    MAX_NESTING,
+    is_temp_name,
+    make_temp,
+    nesting_depth,
+    read_regular,
+    remove_stale_temps,
+)
 
 T = TypeVar("T")
 SCHEMA_VERSION = 1
@@ -39,6 +51,8 @@ _HEADER = (
     "# change it with `gptpriv {kind} ...`, keep notes in `note` fields.\n"
 )
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+# Real profiles are a few kilobytes; 50,000 timeline entries are about 3 MB.
+MAX_PROFILE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,7 @@ class Store:
         self.root = root
         self._lock_depth = 0
         self._lock_fd: int | None = None
+        self._checked: set[Path] = set()  # directories found not writable by others
 
     # -- paths ---------------------------------------------------------------------------
 
@@ -81,6 +96,8 @@ class Store:
         """Profile names of one kind, sorted; a missing directory means none."""
         folder = self.root / f"{kind}s"
         try:
+            self.check_private(self.root)
+            self.check_private(folder)
             entries = os.listdir(folder)
         except FileNotFoundError:
             return []
@@ -105,18 +122,18 @@ class Store:
         """The TOML document at `path`, or None when there is no such file."""
         import tomllib  # 17 ms, and not every command reads a profile
 
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
+        raw = self._read_bytes(path)
+        if raw is None:
             return None
-        except OSError as exc:
-            raise _io_error(path, exc) from None
         try:
-            text = raw.decode("utf-8")
+            # A UTF-8 byte-order mark (Notepad writes one) is not part of the TOML.
+            text = raw.decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
             raise ProfileError(f"{path}: byte {exc.start}: not valid UTF-8") from None
         try:
             data = tomllib.loads(text)
+        except RecursionError:
+            raise ProfileError(f"{path}: nested deeper than {MAX_NESTING} levels") from None
         except tomllib.TOMLDecodeError as exc:
             message = str(exc)
             found = _TOML_POSITION.search(message)
@@ -125,8 +142,43 @@ class Store:
                 message = message[: found.start()]
                 raise ProfileError(f"{path}:{line}:{col}: {_lower_first(message)}") from None
             raise ProfileError(f"{path}: {_lower_first(message)}") from None
+        if nesting_depth(data) > MAX_NESTING:
+            raise ProfileError(f"{path}: nested deeper than {MAX_NESTING} levels")
         check_schema(path, data)
         return data
+
+    def _read_bytes(self, path: Path) -> bytes | None:
+        """A profile's bytes: None when absent; a regular file only, never past the limit.
+
+        A FIFO or device is refused without being opened blocking (safety.read_regular)."""
+        if path.is_symlink() and not path.exists():
+            raise ProfileError(f"{path}: a symbolic link to {show(os.readlink(path))}, which does "
+                               "not exist: fix or remove the link")
+        if path.parent != self.root:
+            self.check_private(path.parent)
+        try:
+            return read_regular(path, MAX_PROFILE_BYTES, "profiles")
+        except OSError as exc:
+            raise _io_error(path, exc) from None
+
+    def check_private(self, folder: Path) -> None:
+        """Refuse a directory others can write to: they could plant or change profiles.
+        Checked once per directory; a missing one is fine (gptpriv creates it 0700)."""
+        if folder in self._checked:
+            return
+        try:
+            mode = folder.stat().st_mode
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise _io_error(folder, exc) from None
+        if stat.S_ISDIR(mode) and mode & (stat.S_IWGRP | stat.S_IWOTH):
+            what = "home" if folder == self.root else "folder"
+            raise ProfileError(
+                f"{what} {show(folder)} can be written by other users (mode "
+                f"{stat.S_IMODE(mode):04o}): gptpriv does not change a folder it did not create: "
+                "use `--home` with a folder of your own, or `chmod go-w` it")
+        self._checked.add(folder)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -170,15 +222,26 @@ class Store:
 
     def _remove_stale_temp_files(self) -> None:
         """Temp files are only written under the lock: any found now is from a writer that
-        was killed, and is removed (it never replaced the real file)."""
+        was killed, and is removed (it never replaced the real file). Only names gptpriv
+        makes are removed, beside every profile, and beside a symlinked profile's target,
+        where that profile's temp files go."""
         for folder in (self.root, self.root / "accounts", self.root / "gpts"):
-            for stale in folder.glob(".*.toml.*.tmp"):
-                with contextlib.suppress(OSError):
-                    stale.unlink()
+            try:
+                names = os.listdir(folder)
+            except OSError:
+                continue
+            for name in names:
+                path = folder / name
+                if is_temp_name(name):
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                elif name.endswith(".toml") and path.is_symlink():
+                    remove_stale_temps(Path(os.path.realpath(path)))
 
     def ensure_root(self) -> None:
         if self.root.exists() and not self.root.is_dir():
             raise ProfileError(f"home {show(self.root)} is not a directory")
+        self.check_private(self.root)
         try:
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
@@ -208,12 +271,20 @@ class Store:
 
         document = {"schema_version": SCHEMA_VERSION, **data}
         text = _HEADER.format(kind=kind) + tomli_w.dumps(_without_none(document))
-        target = Path(os.path.realpath(path)) if path.is_symlink() else path
+        if nesting_depth(document) > MAX_NESTING:
+            raise ProfileError(f"{path}: nested deeper than {MAX_NESTING} levels")
         self.ensure_root()
+        if path.is_symlink():
+            target = Path(os.path.realpath(path))
+            if not target.exists():  # never followed into folders it would have to create
+                raise ProfileError(f"{path}: a symbolic link to {show(os.readlink(path))}, which "
+                                   "does not exist: fix or remove the link")
+        else:
+            target = path
         try:
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            for folder in {self.root, path.parent}:
-                _private_dir(folder)
+            if not path.is_symlink():
+                path.parent.mkdir(mode=0o700, exist_ok=True)  # accounts/ or gpts/, ours
+            self.check_private(path.parent)
             write_atomic(target, text.encode("utf-8"))
         except OSError as exc:
             raise _io_error(target, exc) from None
@@ -241,7 +312,7 @@ def atomic_file(path: Path) -> Iterator[IO[bytes]]:
     mkstemp creates the temp file 0600, and the rename keeps that mode even over a file a
     user had at 0644.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = make_temp(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
@@ -257,12 +328,6 @@ def atomic_file(path: Path) -> Iterator[IO[bytes]]:
         os.fsync(dir_fd)  # makes the rename itself durable
     finally:
         os.close(dir_fd)
-
-
-def _private_dir(folder: Path) -> None:
-    """Profiles describe privacy choices: their directories are for their owner only."""
-    if stat.S_IMODE(folder.stat().st_mode) & 0o077:
-        folder.chmod(0o700)
 
 
 def check_schema(path: Path, data: dict[str, Any]) -> None:

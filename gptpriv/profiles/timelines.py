@@ -4,16 +4,21 @@ device history, GPT builder training, consents) gains an entry."""
 from __future__ import annotations
 
 from collections.abc import MutableSequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from gptpriv.errors import NotFound
 from gptpriv.profiles.model import Entry, Timeline
+from gptpriv.timeutil import as_utc
 
 
 def insert_entry(entries: MutableSequence[dict[str, Any]], entry: dict[str, Any]) -> None:
-    """Add a dated entry after every entry at or before its time, keeping the list sorted."""
-    position = sum(1 for e in entries if e.get("at") is not None and e["at"] <= entry["at"])
+    """Add a dated entry after every entry at or before its time, keeping the list sorted.
+
+    Entries written by hand may hold TOML local dates or date-times: they are compared as the
+    instants they mean (local time), never as raw values of different types."""
+    at = as_utc(entry["at"])
+    position = sum(1 for e in entries if isinstance(e.get("at"), (date, datetime)) and as_utc(e["at"]) <= at)
     entries.insert(position, entry)
 
 

@@ -172,7 +172,7 @@ def totals(report: ReportBuilder, out: IO[str]) -> None:
         out.write(f'<tr><th scope="row"><span class="swatch {verdict}"></span>{escape_html(LABELS[verdict])}'
                   f' <span class="meaning">({escape_html(MEANINGS[verdict])})</span>'
                   f'</th><td class="num">{report.summary.verdicts[verdict]}</td></tr>\n')
-    out.write(f'<tr><th scope="row">skipped (malformed)</th><td class="num">{len(report.summary.errors)}</td></tr>'
+    out.write(f'<tr><th scope="row">skipped (malformed)</th><td class="num">{report.summary.skipped}</td></tr>'
               '</tbody></table>\n<table id="rule-totals"><caption>Conversations by determining '
               'rule</caption><thead><tr><th scope="col">Rule</th><th scope="col">Conversations'
               '</th></tr></thead><tbody>\n')
