@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from gptpriv.cli import app
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-REAL_EXPORTS = SHARED / "fixtures" / "real-exports"
+# Inside the repository, so that a bare clone runs the whole suite (origins and licences in
+# its SOURCES.md).
+REAL_EXPORTS = Path(__file__).resolve().parent / "fixtures" / "real-exports"
 
 
 @pytest.fixture(autouse=True)
