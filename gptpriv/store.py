@@ -3,8 +3,9 @@
 Layout under the home: `config.toml`, `accounts/<name>.toml`, `gpts/<name>.toml`.
 Every write is atomic (temp file in the same directory, fsync, rename, fsync the directory)
 and happens under one lock file for the whole home, so concurrent gptpriv processes never
-lose each other's changes. Files are 0600 and directories 0700: they describe a person's
-privacy choices.
+lose each other's changes. On Linux and macOS files are 0600 and directories 0700: they
+describe a person's privacy choices. (Windows ignores those bits; there the home's place in
+the user's own profile directory, and that directory's ACL, keep others out.)
 """
 
 from __future__ import annotations
@@ -14,19 +15,30 @@ import errno
 import os
 import re
 import stat
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from gptpriv.errors import AlreadyExists, GptprivError, NotFound, ProfileError, StoreLocked, show
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 T = TypeVar("T")
 SCHEMA_VERSION = 1
 HOME_ENV = "GPTPRIV_HOME"
 LOCK_TIMEOUT_SECONDS = 30.0
+# Windows refuses to rename over a file another process has open (a gptpriv reading it, an
+# editor, a virus scanner or the search indexer): the PermissionError lasts as long as that
+# handle, usually milliseconds. Elsewhere a PermissionError is a real permission problem.
+REPLACE_RETRY_SECONDS = 2.0
+# Read when called, so that a test can take the Windows paths on another OS.
+_WINDOWS = sys.platform == "win32"
+_MACOS = sys.platform == "darwin"
 _HEADER = (
     "# gptpriv {kind} profile. gptpriv rewrites this file and does not keep comments:\n"
     "# change it with `gptpriv {kind} ...`, keep notes in `note` fields.\n"
@@ -58,7 +70,7 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock_depth = 0
-        self._lock_fd: int | None = None
+        self._lock: BaseFileLock | None = None
 
     # -- paths ---------------------------------------------------------------------------
 
@@ -127,39 +139,40 @@ class Store:
     def lock(self) -> Iterator[None]:
         """Hold the home's lock. Re-entrant within one process."""
         if self._lock_depth == 0:
-            self._lock_fd = self._acquire()
+            self._lock = self._acquire()
         self._lock_depth += 1
         try:
             yield
         finally:
             self._lock_depth -= 1
-            if self._lock_depth == 0 and self._lock_fd is not None:
-                os.close(self._lock_fd)  # closing the descriptor releases the flock
-                self._lock_fd = None
+            if self._lock_depth == 0 and self._lock is not None:
+                lock, self._lock = self._lock, None
+                lock.release()
 
-    def _acquire(self) -> int:
-        import fcntl
+    def _acquire(self) -> BaseFileLock:
+        # filelock, as pip, tox and virtualenv use it: flock(2) on Linux and macOS, LockFileEx
+        # on Windows (which has no fcntl). The kernel drops either lock when its holder dies, so
+        # a killed gptpriv never leaves the home locked. Imported here: only writes lock.
+        from filelock import FileLock, Timeout
 
         self.ensure_root()
         lock_path = self.root / ".lock"
+        lock = FileLock(lock_path, timeout=LOCK_TIMEOUT_SECONDS, mode=0o600, poll_interval=0.01)
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            lock.acquire()
+        except Timeout:
+            raise StoreLocked(
+                f"{lock_path}: another gptpriv process has held the lock for "
+                f"{LOCK_TIMEOUT_SECONDS:.0f} s: try again"
+            ) from None
         except OSError as exc:
             raise _io_error(lock_path, exc) from None
-        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._remove_stale_temp_files()
-                return fd
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    os.close(fd)
-                    raise StoreLocked(
-                        f"{lock_path}: another gptpriv process has held the lock for "
-                        f"{LOCK_TIMEOUT_SECONDS:.0f} s: try again"
-                    ) from None
-                time.sleep(0.01)
+        try:
+            self._remove_stale_temp_files()
+        except BaseException:
+            lock.release()
+            raise
+        return lock
 
     def _remove_stale_temp_files(self) -> None:
         """Temp files are only written under the lock: any found now is from a writer that
@@ -232,24 +245,66 @@ def atomic_file(path: Path) -> Iterator[IO[bytes]]:
     """A file to write that replaces `path` only when the block ends without error.
 
     mkstemp creates the temp file 0600, and the rename keeps that mode even over a file a
-    user had at 0644.
+    user had at 0644. The temp file is closed before the rename, as Windows requires.
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+            _sync(handle.fileno())
+        _replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    if _WINDOWS:
+        # A directory cannot be opened there (os.open raises PermissionError), and NTFS
+        # journals the rename itself.
+        return
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
-        os.fsync(dir_fd)  # makes the rename itself durable
+        _sync(dir_fd)  # makes the rename itself durable
     finally:
         os.close(dir_fd)
+
+
+def _sync(fd: int) -> None:
+    """Push a file's data (or a directory's entries) to stable storage.
+
+    On macOS fsync(2) only hands the data to the drive, which may keep it in its cache and
+    write it later or out of order; F_FULLFSYNC also flushes that cache (fsync(2) and fcntl(2)
+    man pages). File systems that do not support it (some network and FAT volumes) refuse it,
+    and fsync is the best there is.
+    """
+    if _MACOS:
+        import fcntl
+
+        try:
+            fcntl.fcntl(fd, fcntl.F_FULLFSYNC)
+            return
+        except OSError:
+            pass
+    os.fsync(fd)
+
+
+def _replace(tmp: str, path: Path) -> None:
+    """os.replace, retried for up to REPLACE_RETRY_SECONDS on Windows while another process
+    has `path` open (see REPLACE_RETRY_SECONDS)."""
+    if not _WINDOWS:
+        os.replace(tmp, path)
+        return
+    deadline = time.monotonic() + REPLACE_RETRY_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
 
 def _private_dir(folder: Path) -> None:
