@@ -7,6 +7,7 @@ command with `--json` starts fast (see benchmarks/startup.py).
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Any, Optional
 
@@ -35,6 +36,11 @@ COMMANDS = {
 }
 
 
+class _StdoutClosed(Exception):
+    """A BrokenPipeError carried past Click, which would end the run with exit code 1 (kept
+    for `--fail-on`); `main` ends it quietly instead."""
+
+
 class _RootGroup(TyperGroup):
     """Loads command modules lazily, and turns the core's errors into one line on stderr
     and exit code 2, never a traceback."""
@@ -60,6 +66,8 @@ class _RootGroup(TyperGroup):
         except GptprivError as error:
             sys.stderr.write(f"gptpriv: error: {error}\n")
             raise typer.Exit(error.exit_code) from None
+        except BrokenPipeError:
+            raise _StdoutClosed from None
 
 
 app = typer.Typer(
@@ -95,4 +103,17 @@ def _root(
 
 
 def main() -> None:
-    app(prog_name="gptpriv")
+    try:
+        try:
+            app(prog_name="gptpriv")
+        finally:
+            # What is still buffered goes out here, where a closed pipe can be handled, and
+            # not in the interpreter's flush at exit (a printed warning and exit code 120).
+            sys.stdout.flush()
+    except (BrokenPipeError, _StdoutClosed):
+        # Whoever read the output has gone (`gptpriv check ... | head -1`): that is not an
+        # error. As the Python docs' "Note on SIGPIPE" recommends, stdout now goes to devnull,
+        # so that the flush at exit does not fail again; nothing is printed, exit code 0.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
