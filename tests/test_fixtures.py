@@ -10,7 +10,7 @@ import re
 
 from conftest import REAL_EXPORTS
 
-ROW = re.compile(r"^\| `([^`]+\.json)` \|.*\| ([\w.-]+)/([\w.-]+), `[^`]+`, [0-9a-f]{40} \|", re.M)
+ROW = re.compile(r"^\| `([^`]+\.json)` \|.*\| ([\w.-]+)/([\w.-]+), `[^`]+`, [0-9a-f]{40} \|", re.MULTILINE)
 
 
 def test_every_sample_is_listed_with_its_origin_and_licence() -> None:
