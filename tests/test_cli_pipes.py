@@ -56,7 +56,8 @@ def test_reader_gone_after_the_first_line(setup, form: list[str]) -> None:
     assert stderr == b""
 
 
-@pytest.mark.parametrize("command", [["rules"], ["account", "list"], ["check", "EXPORT"]])
+@pytest.mark.parametrize("command", [["rules"], ["account", "list"], ["check", "EXPORT"],
+                                     ["--help"], ["check", "--help"]])
 def test_reader_gone_before_anything_was_written(setup, command: list[str]) -> None:
     """Small outputs sit in Python's buffer until the end: the closed pipe shows only when it
     is flushed, which must not be the interpreter's flush at exit (a warning, exit 120)."""

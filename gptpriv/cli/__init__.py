@@ -103,6 +103,7 @@ def _root(
 
 
 def main() -> None:
+    started_on = _stdout_file()
     try:
         try:
             app(prog_name="gptpriv")
@@ -117,3 +118,26 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
+    except SystemExit as done:
+        # Rich, which draws Typer's help, handles a closed pipe itself: it points stdout at
+        # devnull and exits 1 (Console.on_broken_pipe). Told apart from `--fail-on` by stdout
+        # having become devnull during the run.
+        devnull = _file_identity(os.devnull)
+        if done.code == 1 and started_on != devnull and _stdout_file() == devnull:
+            sys.exit(0)
+        raise
+
+
+def _stdout_file() -> tuple[int, int] | None:
+    try:
+        return _file_identity(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # closed, or an object without a descriptor
+        return None
+
+
+def _file_identity(file: int | str) -> tuple[int, int] | None:
+    try:
+        found = os.fstat(file) if isinstance(file, int) else os.stat(file)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
