@@ -1,11 +1,11 @@
 """The profile store: a directory of TOML files, read leniently and written safely.
 
 Layout under the home: `config.toml`, `accounts/<name>.toml`, `gpts/<name>.toml`.
-Every write is atomic (temp file in the same directory, fsync, rename, fsync the directory)
-and happens under one lock file for the whole home, so concurrent gptpriv processes never
-lose each other's changes. On Linux and macOS files are 0600 and directories 0700: they
-describe a person's privacy choices. (Windows ignores those bits; there the home's place in
-the user's own profile directory, and that directory's ACL, keep others out.)
+Every write is atomic (temp file in the same directory, fsync, rename, fsync the directory
+where the OS can) and happens under one lock file for the whole home, so concurrent gptpriv
+processes never lose each other's changes. On Linux and macOS files are 0600 and directories
+0700: they describe a person's privacy choices. (Windows ignores those bits; there the home's
+place in the user's own profile directory, and that directory's ACL, keep others out.)
 """
 
 from __future__ import annotations
@@ -151,8 +151,8 @@ class Store:
 
     def _acquire(self) -> BaseFileLock:
         # filelock, as pip, tox and virtualenv use it: flock(2) on Linux and macOS, LockFileEx
-        # on Windows (which has no fcntl). The kernel drops either lock when its holder dies, so
-        # a killed gptpriv never leaves the home locked. Imported here: only writes lock.
+        # on Windows (which has no fcntl). The OS drops either lock when its holder dies, so a
+        # killed gptpriv does not leave the home locked. Imported here: only writes lock.
         from filelock import FileLock, Timeout
 
         self.ensure_root()
