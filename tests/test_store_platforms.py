@@ -94,6 +94,20 @@ def test_writing_commands_work_without_fcntl(tmp_path: Path) -> None:
     assert sorted(p.name for p in home.rglob("*.tmp")) == []
 
 
+def test_report_file_is_written_without_fcntl(tmp_path: Path) -> None:
+    """`report -o` writes outside the home through the same atomic file."""
+    export = Path(__file__).resolve().parents[1] / "examples" / "chatgpt-export.zip"
+    out = tmp_path / "report.html"
+    env = {**os.environ, "GPTPRIV_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    for rewrites in (False, True):
+        command = [sys.executable, "-c", WINDOWS_LIKE, "report", str(export), "-o", str(out)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ("refused renames: 1\n" if rewrites else "")
+        assert out.read_text().startswith("<!doctype html>")
+    assert [p.name for p in tmp_path.iterdir() if p.name != "home"] == ["report.html"]
+
+
 def test_windows_like_script_really_refuses_what_windows_refuses(tmp_path: Path) -> None:
     """The simulation above is only worth something if it bites: with gptpriv's Windows
     paths switched off, the same script fails on the directory fsync, after the rename."""
