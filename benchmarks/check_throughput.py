@@ -43,7 +43,7 @@ ENGLISH = ("the of and to a in is that for it as with was on be by this are or a
            "should would about more use when there their not also have has one").split()
 TEXTS = {
     # English prose with markdown, code, quotes and some non-ASCII: about 1.4% of the file's
-    # bytes are backslashes, as in the real samples in ../shared/fixtures/real-exports (0-1.5%).
+    # bytes are backslashes, as in the real samples in tests/fixtures/real-exports (0-1.5%).
     "realistic": ENGLISH * 4 + ["line\nbreak", "list:\n- item", "\n\n**Note**", "\"quoted\"",
                                 "don’t", "—", "café", "данные", "C:\\Users", "}, {", "[1, 2]",
                                 "```python\nprint(x)\n```", "emoji 🎉"],

@@ -2,17 +2,58 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from gptpriv.cli import app
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-REAL_EXPORTS = SHARED / "fixtures" / "real-exports"
+# Inside the repository, so that a bare clone runs the whole suite (origins and licences in
+# its SOURCES.md).
+REAL_EXPORTS = Path(__file__).resolve().parent / "fixtures" / "real-exports"
+
+
+# `error` (.ci/run sets it) makes every warning raised by the standard library's
+# multiprocessing fail the run, such as Python 3.12+'s DeprecationWarning from
+# multiprocessing.popen_fork when a pool forks while another thread runs (the child can
+# deadlock). A warnings filter with action "error" cannot do it: CPython drops that warning
+# when it would raise, as the fork has already happened (`python3.13 -W error` forking beside
+# a thread exits 0, silently). So they are all shown and recorded, and the run fails at the end.
+MULTIPROCESSING_WARNINGS = os.environ.get("GPTPRIV_MULTIPROCESSING_WARNINGS", "default")
+_MULTIPROCESSING = Path(multiprocessing.__file__).parent
+_multiprocessing_warnings: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if MULTIPROCESSING_WARNINGS == "error":
+        # A regex in the ini option (unlike -W), so that it covers every multiprocessing.* module.
+        config.addinivalue_line("filterwarnings", "always:::multiprocessing(\\.|$)")
+
+
+def pytest_warning_recorded(warning_message: warnings.WarningMessage, when: str, nodeid: str) -> None:
+    if MULTIPROCESSING_WARNINGS == "error" and Path(warning_message.filename).is_relative_to(_MULTIPROCESSING):
+        _multiprocessing_warnings.append(
+            f"{nodeid or when}: {warning_message.category.__name__}: {warning_message.message}")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _multiprocessing_warnings:
+        terminalreporter.section("warnings from multiprocessing fail the run "
+                                 "(GPTPRIV_MULTIPROCESSING_WARNINGS=error)")
+        for line in _multiprocessing_warnings:
+            terminalreporter.line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _multiprocessing_warnings:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)

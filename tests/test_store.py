@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from gptpriv.errors import ProfileError
-from gptpriv.profiles.store import Store, write_atomic
+from gptpriv.profiles.atomic import write_atomic
+from gptpriv.profiles.store import Store
 
 
 def mode(path: Path) -> int:
@@ -165,8 +166,8 @@ def test_lock_held_too_long_is_a_clear_error(run, isolated_env: Path, monkeypatc
 
     run("account", "add", "me", "--plan", "plus")
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import fcntl, sys, time\nf = open(sys.argv[1], 'a')\n"
-         "fcntl.flock(f, fcntl.LOCK_EX)\nprint('locked', flush=True)\ntime.sleep(30)",
+        [sys.executable, "-c", "import sys, time\nfrom filelock import FileLock\n"
+         "held = FileLock(sys.argv[1])\nheld.acquire()\nprint('locked', flush=True)\ntime.sleep(30)",
          str(isolated_env / ".lock")], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"

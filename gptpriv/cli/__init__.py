@@ -7,6 +7,7 @@ command with `--json` starts fast (see benchmarks/startup.py).
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Any, Optional
 
@@ -36,6 +37,11 @@ COMMANDS = {
 
 
 _COMPLETION_OPTIONS = ("install_completion", "show_completion")
+
+
+class _StdoutClosed(Exception):
+    """A BrokenPipeError carried past Click, which would end the run with exit code 1 (kept
+    for `--fail-on`); `main` ends it quietly instead."""
 
 
 class _RootGroup(TyperGroup):
@@ -83,6 +89,8 @@ class _RootGroup(TyperGroup):
 
             warn(f"gptpriv: error: {error}")
             raise typer.Exit(error.exit_code) from None
+        except BrokenPipeError:
+            raise _StdoutClosed from None
 
 
 app = typer.Typer(
@@ -118,4 +126,41 @@ def _root(
 
 
 def main() -> None:
-    app(prog_name="gptpriv")
+    started_on = _stdout_file()
+    try:
+        try:
+            app(prog_name="gptpriv")
+        finally:
+            # What is still buffered goes out here, where a closed pipe can be handled, and
+            # not in the interpreter's flush at exit (a printed warning and exit code 120).
+            sys.stdout.flush()
+    except (BrokenPipeError, _StdoutClosed):
+        # Whoever read the output has gone (`gptpriv check ... | head -1`): that is not an
+        # error. As the Python docs' "Note on SIGPIPE" recommends, stdout now goes to devnull,
+        # so that the flush at exit does not fail again; nothing is printed, exit code 0.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+    except SystemExit as done:
+        # Rich, which draws Typer's help, handles a closed pipe itself: it points stdout at
+        # devnull and exits 1 (Console.on_broken_pipe). Told apart from `--fail-on` by stdout
+        # having become devnull during the run.
+        null_file = _file_identity(os.devnull)
+        if done.code == 1 and started_on != null_file and _stdout_file() == null_file:
+            sys.exit(0)
+        raise
+
+
+def _stdout_file() -> tuple[int, int] | None:
+    try:
+        return _file_identity(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # closed, or an object without a descriptor
+        return None
+
+
+def _file_identity(file: int | str) -> tuple[int, int] | None:
+    try:
+        found = os.fstat(file) if isinstance(file, int) else os.stat(file)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino

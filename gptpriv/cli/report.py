@@ -50,8 +50,8 @@ def report(
     if output == "-":
         builder.write(sys.stdout, now())
         return
+    from gptpriv.profiles.atomic import atomic_file
     from gptpriv.profiles.safety import remove_stale_temps
-    from gptpriv.profiles.store import atomic_file
     from gptpriv.report.target import STALE_SECONDS
 
     remove_stale_temps(target, older_than=STALE_SECONDS)

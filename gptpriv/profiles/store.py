@@ -1,12 +1,14 @@
 """The profile store: a directory of TOML files, read leniently and written safely.
 
 Layout under the home: `config.toml`, `accounts/<name>.toml`, `gpts/<name>.toml`.
-Every write is atomic (temp file in the same directory, fsync, rename, fsync the directory)
-and happens under one lock file for the whole home, so concurrent gptpriv processes never
-lose each other's changes. Files are 0600 and the directories gptpriv creates 0700: they
-describe a person's privacy choices. A directory gptpriv did not create is never chmod'ed (a
-home of `/tmp` must stay usable by others); a home others can write to is refused instead,
-as ssh refuses loose key files.
+Every write is atomic (temp file in the same directory, fsync, rename, fsync the directory
+where the OS can) and happens under one lock file for the whole home, so concurrent gptpriv
+processes never lose each other's changes. On Linux and macOS files are 0600 and the
+directories gptpriv creates 0700: they describe a person's privacy choices. (Windows ignores
+those bits; there the home's place in the user's own profile directory, and that directory's
+ACL, keep others out.) A directory gptpriv did not create is never chmod'ed (a home of `/tmp`
+must stay usable by others); a home others can write to is refused instead, as ssh refuses
+loose key files.
 
 Only regular files are read, up to MAX_PROFILE_BYTES and MAX_NESTING levels: a profile is a
 hand-editable file that travels in dotfile repositories, and can be a symlink to anything.
@@ -19,11 +21,10 @@ import errno
 import os
 import re
 import stat
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gptpriv.errors import (
     AlreadyExists,
@@ -33,19 +34,23 @@ from gptpriv.errors import (
     StoreLocked,
     show,
 )
+from gptpriv.profiles.atomic import write_atomic
 from gptpriv.profiles.safety import (
     MAX_NESTING,
     is_temp_name,
-    make_temp,
     nesting_depth,
     read_regular,
     remove_stale_temps,
 )
 
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
 T = TypeVar("T")
 SCHEMA_VERSION = 1
 HOME_ENV = "GPTPRIV_HOME"
 LOCK_TIMEOUT_SECONDS = 30.0
+# Read when called, so that a test can take the Windows paths on another OS.
 _HEADER = (
     "# gptpriv {kind} profile. gptpriv rewrites this file and does not keep comments:\n"
     "# change it with `gptpriv {kind} ...`, keep notes in `note` fields.\n"
@@ -79,7 +84,7 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._lock_depth = 0
-        self._lock_fd: int | None = None
+        self._lock: BaseFileLock | None = None
         self._checked: set[Path] = set()  # directories found not writable by others
 
     # -- paths ---------------------------------------------------------------------------
@@ -186,39 +191,40 @@ class Store:
     def lock(self) -> Iterator[None]:
         """Hold the home's lock. Re-entrant within one process."""
         if self._lock_depth == 0:
-            self._lock_fd = self._acquire()
+            self._lock = self._acquire()
         self._lock_depth += 1
         try:
             yield
         finally:
             self._lock_depth -= 1
-            if self._lock_depth == 0 and self._lock_fd is not None:
-                os.close(self._lock_fd)  # closing the descriptor releases the flock
-                self._lock_fd = None
+            if self._lock_depth == 0 and self._lock is not None:
+                lock, self._lock = self._lock, None
+                lock.release()
 
-    def _acquire(self) -> int:
-        import fcntl
+    def _acquire(self) -> BaseFileLock:
+        # filelock, as pip, tox and virtualenv use it: flock(2) on Linux and macOS, LockFileEx
+        # on Windows (which has no fcntl). The OS drops either lock when its holder dies, so a
+        # killed gptpriv does not leave the home locked. Imported here: only writes lock.
+        from filelock import FileLock, Timeout
 
         self.ensure_root()
         lock_path = self.root / ".lock"
+        lock = FileLock(lock_path, timeout=LOCK_TIMEOUT_SECONDS, mode=0o600, poll_interval=0.01)
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            lock.acquire()
+        except Timeout:
+            raise StoreLocked(
+                f"{lock_path}: another gptpriv process has held the lock for "
+                f"{LOCK_TIMEOUT_SECONDS:.0f} s: try again"
+            ) from None
         except OSError as exc:
             raise _io_error(lock_path, exc) from None
-        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                self._remove_stale_temp_files()
-                return fd
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    os.close(fd)
-                    raise StoreLocked(
-                        f"{lock_path}: another gptpriv process has held the lock for "
-                        f"{LOCK_TIMEOUT_SECONDS:.0f} s: try again"
-                    ) from None
-                time.sleep(0.01)
+        try:
+            self._remove_stale_temp_files()
+        except BaseException:
+            lock.release()
+            raise
+        return lock
 
     def _remove_stale_temp_files(self) -> None:
         """Temp files are only written under the lock: any found now is from a writer that
@@ -297,37 +303,6 @@ class Store:
                 pass
             except OSError as exc:
                 raise _io_error(path, exc) from None
-
-
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Replace `path` with `payload` so that readers see the old file or the new, never half."""
-    with atomic_file(path) as handle:
-        handle.write(payload)
-
-
-@contextlib.contextmanager
-def atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    """A file to write that replaces `path` only when the block ends without error.
-
-    mkstemp creates the temp file 0600, and the rename keeps that mode even over a file a
-    user had at 0644.
-    """
-    fd, tmp = make_temp(path)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # makes the rename itself durable
-    finally:
-        os.close(dir_fd)
 
 
 def check_schema(path: Path, data: dict[str, Any]) -> None:
