@@ -94,7 +94,7 @@ class Summary:
     def add(self, verdict: Verdict) -> None:
         self.verdicts[verdict.verdict] += 1
         self.rules.update(r.rule for r in verdict.reasons)
-        self.parties.update(d.party for d in verdict.disclosures)
+        self.parties.update(d.party for d in verdict.disclosures if d.sent)
 
     def skip(self, skipped: Skipped) -> None:
         self.errors.append({"export": skipped.part, "index": skipped.index,

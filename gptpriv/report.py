@@ -50,8 +50,8 @@ class ReportBuilder:
             key = (d.party, d.gpt_id or "")
             entry = self.parties.setdefault(key, {
                 "kind": d.rule, "operations": set(), "consequential": set(), "policies": set(),
-                "calls": 0, "consents": Counter(), "undeclared": False})
-            entry["calls"] += 1
+                "calls": 0, "declined": 0, "consents": Counter(), "undeclared": False})
+            entry["calls" if d.sent else "declined"] += 1
             entry["operations"].add(d.operation or "?")
             entry["consequential"].add(d.consequential)
             if d.privacy_policy:
@@ -61,7 +61,9 @@ class ReportBuilder:
         title = "(hidden)" if self.redact else (facts.title or "")
         created = iso_utc(facts.create_time) if facts.create_time else ""
         reasons = "; ".join(f"{r.rule}: {r.message}" for r in verdict.reasons)
-        parties = ", ".join(sorted({d.party for d in verdict.disclosures}))
+        sent = {d.party for d in verdict.disclosures if d.sent}
+        declined = {d.party for d in verdict.disclosures} - sent
+        parties = ", ".join([*sorted(sent), *(f"{p} (declined, nothing sent)" for p in sorted(declined))])
         self._rows.write(
             f'<tr class="{e(verdict.verdict)}"><td data-sort="{e(created)}">{e(created[:16].replace("T", " "))}</td>'
             f"<td>{e(title)}</td><td>{e(', '.join(self._gpt_name(g) for g in facts.gpt_ids))}</td>"
@@ -221,11 +223,12 @@ class ReportBuilder:
             policies = " ".join(f'<a href="{e(p)}" rel="noreferrer">{e(p)}</a>' for p in sorted(v["policies"])) or "none"
             consents = ", ".join(f"{e(k)} ({n})" for k, n in sorted(v["consents"].items()))
             flag = "not declared in the GPT's profile" if v["undeclared"] else ""
+            declined = f' ({v["declined"]} declined, nothing sent)' if v["declined"] else ""
             row_class = ' class="flagged"' if flag else ""
             out.write(f'<tr{row_class}><th scope="row">{e(party)}</th>'
                       f'<td>{e(v["kind"].split(".")[-1])}</td><td>{e(self._gpt_name(gpt_id) if gpt_id else "")}</td>'
                       f'<td>{e(", ".join(sorted(v["operations"])))}</td><td>{e(consequential)}</td>'
-                      f'<td>{policies}</td><td class="num">{v["calls"]}</td><td>{consents}</td>'
+                      f'<td>{policies}</td><td class="num">{v["calls"]}{declined}</td><td>{consents}</td>'
                       f'<td>{e(flag)}</td></tr>\n')
         out.write("</tbody></table></section>\n")
 

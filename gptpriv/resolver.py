@@ -36,6 +36,7 @@ class Call(NamedTuple):
     privacy_policy: str | None = None
     approval: str | None = None  # allow / always_allow / deny, from the export's own nodes
     source: str = ""
+    sent: bool = True  # False for a call the user declined: it sent nothing (RULES.md)
 
 
 class Conversation(NamedTuple):
@@ -70,6 +71,7 @@ class Disclosure(NamedTuple):
     privacy_policy: str | None
     consent: str  # allow / always_allow / deny / no record
     consent_source: str
+    sent: bool  # False: declined, nothing sent; listed, but not a party that received data
     gpt_id: str | None
     flags: tuple[str, ...]
 
@@ -266,7 +268,7 @@ def _disclose(settings: Settings, conversation: Conversation, call: Call) -> Dis
         rule=rule, party=call.party, domain=call.domain, operation=call.operation,
         method=call.method, path=call.path, time=iso_utc(call.time) if call.time else None,
         consequential=consequential, privacy_policy=privacy_policy, consent=consent,
-        consent_source=consent_source, gpt_id=call.gpt_id, flags=tuple(flags),
+        consent_source=consent_source, sent=call.sent, gpt_id=call.gpt_id, flags=tuple(flags),
     )
 
 

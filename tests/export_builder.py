@@ -71,29 +71,41 @@ class ConversationBuilder:
 
     def action(self, domain: str, operation: str, gizmo_id: str, *, method: str = "get",
                consequential: bool = False, privacy_policy: str | None = None,
-               approval: str | None = None, params: str = "{}") -> str:
-        """A GPT Action call (assistant -> `<host>__jit_plugin.<op>`), with approval nodes."""
+               approval: str | None = None, params: str = "{}", oauth: bool = False) -> str:
+        """A GPT Action call (assistant -> `<host>__jit_plugin.<op>`) as a chain of nodes, each
+        the parent of the next (EXPORT-FORMAT.md 4.2): with `approval`, the tool's
+        `confirm_action` prompt and the user's answer come before the result, and `deny` has
+        no result; with `oauth`, an `oauth_required` prompt comes before the result."""
         self.t += 10
         namespace = domain.replace(".", "_").replace("-", "_") + "__jit_plugin"
-        call = self.add(message(str(uuid.uuid4()), "assistant", self.t, recipient=f"{namespace}.{operation}",
+        name = f"{namespace}.{operation}"
+        call = self.add(message(str(uuid.uuid4()), "assistant", self.t, recipient=name,
                                 text=params, content_type="code", metadata={"gizmo_id": gizmo_id}))
         body = {"actions": [], "connector_id": None, "domain": domain, "is_consequential": consequential,
                 "method": method, "operation": operation, "path": f"/{operation}",
                 "params": json.loads(params), "privacy_policy": privacy_policy}
+        if oauth:
+            self.add(message(str(uuid.uuid4()), "tool", self.t + 1, name=name, metadata={
+                "gizmo_id": gizmo_id, "jit_plugin_data": {"from_server": {"type": "oauth_required", "body": {
+                    "oauth_redirect": {"connector_id": None, "domain": domain, "gizmo_id": gizmo_id,
+                                       "target_message_id": call}}}}}))
         if approval:
-            confirm = self.add(message(str(uuid.uuid4()), "tool", self.t + 1, name=f"{namespace}.{operation}",
+            confirm = self.add(message(str(uuid.uuid4()), "tool", self.t + 1, name=name,
                                        metadata={"gizmo_id": gizmo_id, "jit_plugin_data": {
-                                           "from_server": {"type": "confirm_action", "body": body}}}))
+                                           "from_server": {"type": "confirm_action", "body": {
+                                               **body, "actions": [
+                                                   {"type": t, t: {"target_message_id": call}}
+                                                   for t in ("allow", "always_allow", "deny")]}}}}))
             self.add(message(str(uuid.uuid4()), "user", self.t + 2, text="", metadata={
                 "jit_plugin_data": {"from_client": {"user_action": {
                     "data": {"type": approval, "operation_hash": "h"}, "target_message_id": confirm}}}}))
-        self.add(message(str(uuid.uuid4()), "tool", self.t + 3, name=f"{namespace}.{operation}",
-                         text="{\"ok\": true}", metadata={
-                             "gizmo_id": gizmo_id,
-                             "invoked_plugin": {"http_response_status": 200, "namespace": namespace,
-                                                "plugin_id": "g-" + "ab" * 20, "type": "remote"},
-                             "jit_plugin_data": {"from_server": {"type": "preview", "body": body}}}),
-                 branch_from=call)
+        if approval != "deny":
+            self.add(message(str(uuid.uuid4()), "tool", self.t + 3, name=name,
+                             text="{\"ok\": true}", metadata={
+                                 "gizmo_id": gizmo_id,
+                                 "invoked_plugin": {"http_response_status": 200, "namespace": namespace,
+                                                    "plugin_id": "g-" + "ab" * 20, "type": "remote"},
+                                 "jit_plugin_data": {"from_server": {"type": "preview", "body": body}}}))
         return call
 
     def plugin(self, namespace: str, operation: str) -> None:

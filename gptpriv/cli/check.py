@@ -168,7 +168,7 @@ def _gpt_ids(snapshot: Any, values: list[str]) -> list[str]:
 
 def _fails(fail_on: str | None, row: dict[str, Any]) -> bool:
     if fail_on == "disclosure":
-        return bool(row["third_parties"])
+        return any(d["sent"] for d in row["third_parties"])
     return fail_on is not None and row["verdict"] == fail_on
 
 
@@ -207,7 +207,7 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
          "(redacted)" if r["title"] is None and r["id"] else (r["title"] or "")[:48],
          ", ".join(names.get(g, g) for g in r["gpt_ids"]),
          _SHORT[r["verdict"]], r["reasons"][0]["rule"] if r["reasons"] else "",
-         ", ".join(sorted({d["party"] for d in r["third_parties"]}))]
+         _parties(r["third_parties"])]
         for r in rows
     ])
     for row in rows if explain else []:
@@ -228,6 +228,13 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
              f"{error['message']}")
 
 
+def _parties(disclosures: list[dict[str, Any]]) -> str:
+    """Each party once; one whose every call was declined says so."""
+    sent = {d["party"] for d in disclosures if d["sent"]}
+    declined = {d["party"] for d in disclosures} - sent
+    return ", ".join([*sorted(sent), *(f"{p} (declined, nothing sent)" for p in sorted(declined))])
+
+
 def _explain(row: dict[str, Any]) -> None:
     from gptpriv.cli.output import say
 
@@ -244,4 +251,5 @@ def _explain(row: dict[str, Any]) -> None:
         flags = f" [{', '.join(d['flags'])}]" if d["flags"] else ""
         say(f"  {d['rule']}: {d['party']} {d['operation'] or ''} at {d['time'] or '?'}; consequential: "
             f"{d['consequential'] if d['consequential'] is not None else 'unknown'}; consent: "
-            f"{d['consent']}; privacy policy: {d['privacy_policy'] or 'none'}{flags}")
+            f"{d['consent']}{'' if d['sent'] else ' (declined, nothing sent)'}; privacy policy: "
+            f"{d['privacy_policy'] or 'none'}{flags}")
