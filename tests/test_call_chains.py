@@ -4,15 +4,15 @@ tool's result are one chain of nodes, never a second call; a declined call sent 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from export_builder import ConversationBuilder, message, write_export
+
 from gptpriv.export import ExportReader, Facts
 
-T0 = datetime(2024, 6, 1, tzinfo=timezone.utc).timestamp()
+T0 = datetime(2024, 6, 1, tzinfo=UTC).timestamp()
 GPT = "g-681c8e39d12c81918c7c9723fea1e4fb"
 
 

@@ -11,6 +11,7 @@ file and byte offset or ZIP member; a malformed conversation is yielded as Skipp
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -22,9 +23,13 @@ from gptpriv.export import parallel, schema
 from gptpriv.export.facts import FeedbackIndex, Facts, conversation_reader, extract, facts_from
 from gptpriv.export.sources import ExportError, Part, find_parts, read_small
 from gptpriv.export.stream import (CHUNK, DECODE_ERRORS, ArrayReader, Broken, Prefixed, StreamError,
-                                   _error_text, element_error)
+                                   WithoutClosingBrace, _error_text, element_error)
 
 __all__ = ["ExportError", "ExportReader", "Facts", "Skipped"]
+
+# `{"conversations": [`, as some tools write an export (EXPORT-FORMAT.md 2), when it is the
+# object's first key: then the array is streamed. Other keys first: the object is read whole.
+_WRAPPER = re.compile(rb'(?:\xef\xbb\xbf)?\s*\{\s*"conversations"\s*:\s*(?=\[)')
 
 
 class Skipped(NamedTuple):
@@ -91,11 +96,18 @@ class ExportReader:
     def _part(self, part: Part, handle: IO[bytes]) -> Iterator[Facts | Skipped]:
         head = handle.read(64)
         first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        skip = 0  # bytes before the array's `[`: `{"conversations": ` in a wrapper
         if first == b"{":
-            data = head + handle.read()
-            self._finished_bytes += len(data)
-            yield from self._object(part, data)
-            return
+            wrapper = _WRAPPER.match(head)
+            if wrapper is None:  # one conversation, or a wrapper with other keys first
+                data = head + handle.read()
+                self._finished_bytes += len(data)
+                yield from self._object(part, data)
+                return
+            # `{"conversations": [...]}` is read as the array it holds, in bounded memory.
+            skip, first = wrapper.end(), b"["
+            handle = WithoutClosingBrace(Prefixed(head, handle.read).read)  # type: ignore[assignment]
+            head = handle.read(64)
         if first != b"[":
             what = "empty" if not head.strip() else "not JSON, or not a ChatGPT export"
             raise ExportError(f"{part.label}: byte {len(head) - len(head.lstrip())}: {what}")
@@ -107,7 +119,8 @@ class ExportReader:
             shared = len(head) > parallel.STREAM_MIN_BYTES
         elif parallel.worth_it(part.size):
             try:
-                plan = parallel.plan_file(part.path, part.size) if part.path is not None else None
+                plan = parallel.plan_file(part.path, part.size, wrapped=skip > 0) \
+                    if part.path is not None else None
             except StreamError as error:
                 raise _stream_error(part, error) from None
             if plan is not None:
@@ -118,7 +131,7 @@ class ExportReader:
             yield from self._labelled(part, parallel.read_stream(
                 Prefixed(head, handle.read).read, self.feedback, self._advance))
             return
-        reader = self._current = conversation_reader(Prefixed(head, handle.read).read)
+        reader = self._current = conversation_reader(Prefixed(head[skip:], handle.read).read, skip)
         try:
             yield from self._labelled(part, facts_from(reader, self.feedback))
         finally:
