@@ -89,7 +89,11 @@ class Summary:
         self.verdicts: Counter[str] = Counter()
         self.rules: Counter[str] = Counter()
         self.parties: Counter[str] = Counter()
+        # Skipped conversations ({export, index, offset, id, message}) and problems with an
+        # export as a whole ({file, message}), in the order they were found.
         self.errors: list[dict[str, Any]] = []
+        self.skipped = 0
+        self.library_files: int | None = None  # None: no export had a library_files.json
 
     def add(self, verdict: Verdict) -> None:
         self.verdicts[verdict.verdict] += 1
@@ -97,17 +101,25 @@ class Summary:
         self.parties.update(d.party for d in verdict.disclosures if d.sent)
 
     def skip(self, skipped: Skipped) -> None:
+        self.skipped += 1
         self.errors.append({"export": skipped.part, "index": skipped.index,
                             "offset": skipped.offset if skipped.offset >= 0 else None,
                             "id": skipped.id, "message": skipped.message})
+
+    def export_read(self, reader: ExportReader) -> None:
+        """What an export says about itself, once it was read."""
+        self.errors += [{"file": p.file, "message": p.message} for p in reader.problems]
+        if reader.library_files is not None:
+            self.library_files = (self.library_files or 0) + reader.library_files
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "total": sum(self.verdicts.values()),
             "eligible": self.verdicts["eligible"], "not_eligible": self.verdicts["not_eligible"],
-            "undetermined": self.verdicts["undetermined"], "skipped": len(self.errors),
+            "undetermined": self.verdicts["undetermined"], "skipped": self.skipped,
             "by_rule": dict(sorted(self.rules.items())),
             "third_parties": dict(sorted(self.parties.items())),
+            "library_files": self.library_files,
             "errors": self.errors,
         }
 
@@ -123,3 +135,4 @@ def check_export(reader: ExportReader, settings: Settings, filters: Filters, dev
         if filters.keep(item, verdict):
             summary.add(verdict)
             yield item, verdict
+    summary.export_read(reader)

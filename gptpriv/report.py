@@ -108,7 +108,7 @@ class ReportBuilder:
         for verdict in ("eligible", "not_eligible", "undetermined"):
             out.write(f'<tr><th scope="row"><span class="swatch {verdict}"></span>{e(WORDS[verdict])}'
                       f'</th><td class="num">{self.summary.verdicts[verdict]}</td></tr>\n')
-        out.write(f'<tr><th scope="row">skipped (malformed)</th><td class="num">{len(self.summary.errors)}</td></tr>'
+        out.write(f'<tr><th scope="row">skipped (malformed)</th><td class="num">{self.summary.skipped}</td></tr>'
                   '</tbody></table>\n<table id="rule-totals"><caption>Conversations by determining '
                   'rule</caption><thead><tr><th scope="col">Rule</th><th scope="col">Conversations'
                   '</th></tr></thead><tbody>\n')

@@ -132,10 +132,29 @@ class ConversationBuilder:
         return {**self.head, "mapping": self.mapping, **self.tail}
 
 
+# The other files of a 2026 export (EXPORT-FORMAT.md 10), as they were seen: none is read for
+# a verdict, and none may break a read.
+EXTRAS_2026 = {
+    "user_settings.json": [{}],
+    "conversation_asset_file_names.json": {"file_00000000aa.dat": "Screenshot_2026-01-01.jpg"},
+    "ads.json": {"ads_profile": None, "ad_hides": []},
+    "sectioned_conversations.json": [],
+    "group_chats.json": {"chats": []},
+    "shared_conversations.json": [],
+}
+
+
 def write_export(folder: Path, conversations: list[dict[str, Any]], *, email: str | None = None,
                  plus: bool | None = None, feedback: list[dict[str, Any]] | None = None,
-                 zip_name: str | None = None, shards: int = 1) -> Path:
-    """Write an export as a folder (or a ZIP when zip_name is given); return its path."""
+                 zip_name: str | None = None, shards: int = 1, layout_2026: bool = False,
+                 library: list[dict[str, Any]] | None = None, omit: tuple[str, ...] = (),
+                 cut: dict[str, int] | None = None) -> Path:
+    """Write an export as a folder (or a ZIP when zip_name is given); return its path.
+
+    `layout_2026`: also the other 2026 files, an attachment, `library` as library_files.json,
+    and an export_manifest.json listing every file with its size (and one under `sites/`).
+    Then the files in `omit` are left out and those in `cut` cut to that many bytes, as an
+    interrupted download leaves them."""
     files: dict[str, str] = {}
     if shards == 1:
         files["conversations.json"] = dumps(conversations)
@@ -147,6 +166,19 @@ def write_export(folder: Path, conversations: list[dict[str, Any]], *, email: st
         files["user.json"] = dumps({"id": "user-abc", "email": email, "chatgpt_plus_user": plus,
                                     "phone_number": None})
     files["message_feedback.json"] = dumps(feedback or [])
+    if layout_2026:
+        files.update({name: dumps(value) for name, value in EXTRAS_2026.items()})
+        files["file_00000000aa.dat"] = "\x89PNG not really"
+        files["library_files.json"] = dumps(library or [])
+        files["export_manifest.json"] = dumps({
+            "export_files": [{"path": name, "size_bytes": len(text.encode())}
+                             for name, text in sorted(files.items())],
+            "logical_files": {}})
+        files["sites/export_manifest.json"] = dumps({"artifacts": [], "requested_at": "2026-03-01T10:00:00Z"})
+    for name in omit:
+        del files[name]
+    for name, length in (cut or {}).items():
+        files[name] = files[name].encode()[:length].decode(errors="ignore")
     folder.mkdir(parents=True, exist_ok=True)
     if zip_name:
         path = folder / zip_name
@@ -159,5 +191,6 @@ def write_export(folder: Path, conversations: list[dict[str, Any]], *, email: st
         path.write_bytes(buffer.getvalue())
         return path
     for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
     return folder

@@ -84,6 +84,7 @@ def check(
                 emit_jsonl(row)
             else:
                 rows.append(row)
+        warn_problems(reader)
     doc = {"account": exports[0]["account"] if len({e["account"] for e in exports}) == 1 else None,
            "exports": exports, "summary": summary.as_dict()}
     if out is not None:
@@ -166,6 +167,15 @@ def _gpt_ids(snapshot: Any, values: list[str]) -> list[str]:
     return ids
 
 
+def warn_problems(reader: Any) -> None:
+    """One line on stderr for each problem with an export as a whole (the manifest's missing
+    or short shards, say), whatever the output format: a count must never be trusted silently."""
+    from gptpriv.cli.output import warn
+
+    for problem in reader.problems:
+        warn(f"gptpriv: warning: {problem.file}: {problem.message}")
+
+
 def _fails(fail_on: str | None, row: dict[str, Any]) -> bool:
     if fail_on == "disclosure":
         return any(d["sent"] for d in row["third_parties"])
@@ -222,7 +232,11 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
     if summary["third_parties"]:
         say("Third parties: " + ", ".join(f"{k} ({v} call{'s' if v != 1 else ''})"
                                           for k, v in summary["third_parties"].items()))
+    if summary["library_files"] is not None:
+        say(f"Library: {summary['library_files']} files kept (deleting a chat does not delete them)")
     for error in summary["errors"]:
+        if "index" not in error:
+            continue  # a problem with the export as a whole: already a warning line
         where = f"byte {error['offset']}" if error["offset"] is not None else f"#{error['index']}"
         warn(f"gptpriv: skipped conversation #{error['index']} in {error['export']} ({where}): "
              f"{error['message']}")

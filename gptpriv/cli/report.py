@@ -26,7 +26,7 @@ def report(
     from pathlib import Path
 
     from gptpriv.check import Filters, Summary, check_export
-    from gptpriv.cli.check import _with_progress, prepare
+    from gptpriv.cli.check import _with_progress, prepare, warn_problems
     from gptpriv.cli.output import say
     from gptpriv.report import ReportBuilder
     from gptpriv.resolver import Settings
@@ -41,6 +41,7 @@ def report(
         for facts, verdict in _with_progress(check_export(reader, Settings(choice.account, snapshot),
                                                           Filters(), None, summary), reader):
             builder.add(facts, verdict)
+        warn_problems(reader)
     if output == "-":
         builder.write(sys.stdout, now())
         return

@@ -21,11 +21,12 @@ import msgspec
 
 from gptpriv.export import parallel, schema
 from gptpriv.export.facts import FeedbackIndex, Facts, conversation_reader, extract, facts_from
+from gptpriv.export.manifest import Manifest, Problem, check_shards, library_count, read_manifest
 from gptpriv.export.sources import ExportError, Part, find_parts, read_small
 from gptpriv.export.stream import (CHUNK, DECODE_ERRORS, ArrayReader, Broken, Prefixed, StreamError,
                                    WithoutClosingBrace, _error_text, element_error)
 
-__all__ = ["ExportError", "ExportReader", "Facts", "Skipped"]
+__all__ = ["ExportError", "ExportReader", "Facts", "Manifest", "Problem", "Skipped"]
 
 # `{"conversations": [`, as some tools write an export (EXPORT-FORMAT.md 2), when it is the
 # object's first key: then the array is streamed. Other keys first: the object is read whole.
@@ -67,6 +68,22 @@ class ExportReader:
         self.user = self._small(self.parts.user, schema.User) if self.parts.user else None
         feedback = self._small(self.parts.feedback, list[schema.Feedback]) if self.parts.feedback else []
         self.feedback = FeedbackIndex(feedback)
+        # Problems with the export as a whole, found on opening it (the manifest) or while
+        # reading (a shard the manifest says is incomplete, cut short): `summary.errors`.
+        self.problems: list[Problem] = []
+        self.manifest: Manifest | None = None
+        self._incomplete: set[str] = set()  # shards of another size than the manifest lists
+        if self.parts.manifest is not None:
+            self.manifest, problems = read_manifest(self.parts.manifest, self.parts.sites_manifest)
+            self.problems += problems
+            if self.manifest is not None:
+                problems = check_shards(self.manifest, self.parts.shard_names(), self.parts.member_label)
+                self.problems += problems
+                self._incomplete = {p.file for p in problems}
+        self.library_files: int | None = None  # files kept in the Library (library_files.json)
+        if self.parts.library is not None:
+            self.library_files, problem = library_count(self.parts.library)
+            self.problems += [problem] if problem else []
         self._finished_bytes = 0
         self._current: ArrayReader | None = None
         self.total_bytes = sum(p.size or 0 for p in self.parts.conversations) or None
@@ -86,12 +103,24 @@ class ExportReader:
     def conversations(self) -> Iterator[Facts | Skipped]:
         for part in self.parts.conversations:
             try:
-                with part.open() as handle:
-                    yield from self._part(part, handle)
-            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-                raise ExportError(f"{part.label}: the ZIP member is damaged ({exc})") from None
-            except OSError as exc:
-                raise ExportError(f"{part.label}: {exc.strerror or exc}") from None
+                yield from self._read_part(part)
+            except ExportError as error:
+                if part.label not in self._incomplete:
+                    raise
+                # The manifest already said this shard is incomplete: what it held up to the
+                # break was read, the other shards still are, and its one problem says both.
+                at = next(i for i, p in enumerate(self.problems) if p.file == part.label)
+                self.problems[at] = Problem(part.label, f"{self.problems[at].message}; read up to "
+                                            f"where it breaks: {str(error).removeprefix(part.label + ': ')}")
+
+    def _read_part(self, part: Part) -> Iterator[Facts | Skipped]:
+        try:
+            with part.open() as handle:
+                yield from self._part(part, handle)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise ExportError(f"{part.label}: the ZIP member is damaged ({exc})") from None
+        except OSError as exc:
+            raise ExportError(f"{part.label}: {exc.strerror or exc}") from None
 
     def _part(self, part: Part, handle: IO[bytes]) -> Iterator[Facts | Skipped]:
         head = handle.read(64)

@@ -16,6 +16,7 @@ from typing import IO, NamedTuple, Self
 from gptpriv.errors import GptprivError
 
 _SHARD = re.compile(r"conversations(-\d+)?\.json")
+_MANIFEST, _LIBRARY = "export_manifest.json", "library_files.json"
 # deflate cannot compress better than about 1032:1; real exports compress 5-20:1.
 MAX_RATIO = 200
 _RATIO_FLOOR = 16 * 1024 * 1024  # small members are never refused for their ratio
@@ -37,6 +38,21 @@ class Parts(NamedTuple):
     conversations: tuple[Part, ...]
     user: Part | None
     feedback: Part | None
+    # 2026 exports (EXPORT-FORMAT.md 10): the top-level manifest, the one under `sites/`, and
+    # the Library's list of files.
+    manifest: Part | None = None
+    sites_manifest: Part | None = None
+    library: Part | None = None
+    archive: bool = False  # a ZIP: a member is named `archive.zip:member`
+
+    def shard_names(self) -> dict[str, Part]:
+        """The conversation shards by file name."""
+        return {part.label.replace("\\", "/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]: part
+                for part in self.conversations}
+
+    def member_label(self, path: str) -> str:
+        """How a member of this export that is not there is named in messages."""
+        return f"{self.label}:{path}" if self.archive else str(Path(self.label) / path)
 
 
 def find_parts(path: str, stdin: IO[bytes] | None = None) -> Parts:
@@ -72,8 +88,10 @@ def _folder(folder: Path) -> Parts:
     def optional(name: str) -> Part | None:
         return _file_part(folder / name) if name in names else None
 
+    sites = folder / "sites" / _MANIFEST
     return Parts(str(folder), tuple(_file_part(folder / n) for n in shards),
-                 optional("user.json"), optional("message_feedback.json"))
+                 optional("user.json"), optional("message_feedback.json"), optional(_MANIFEST),
+                 _file_part(sites) if sites.is_file() else None, optional(_LIBRARY))
 
 
 def _zip(path: Path) -> Parts:
@@ -82,18 +100,28 @@ def _zip(path: Path) -> Parts:
     except (zipfile.BadZipFile, OSError) as exc:
         raise ExportError(f"{path}: not a readable ZIP archive ({exc})") from None
     members: dict[str, zipfile.ZipInfo] = {}
+    nested: dict[str, list[tuple[list[str], zipfile.ZipInfo]]] = {}  # the 2026 files, by name
     for info in archive.infolist():
         parts = info.filename.replace("\\", "/").split("/")
         # Only names inside the archive count; `..` and absolute names are never read.
         if info.is_dir() or ".." in parts or info.filename.startswith(("/", "\\")):
             continue
         members.setdefault(parts[-1], info)
+        if parts[-1] in (_MANIFEST, _LIBRARY):
+            nested.setdefault(parts[-1], []).append((parts, info))
     shards = sorted(n for n in members if _SHARD.fullmatch(n))
     if not shards:
         raise ExportError(f"{path}: the ZIP holds no conversations.json: not a ChatGPT export")
 
-    def part(name: str) -> Part:
-        info = members[name]
+    def top(name: str) -> zipfile.ZipInfo | None:
+        """The shallowest member of that name that is not under `sites/`."""
+        found = [(len(p), i) for p, i in nested.get(name, ()) if "sites" not in p[:-1]]
+        return min(found, key=lambda x: x[0])[1] if found else None
+
+    sites = next((i for p, i in nested.get(_MANIFEST, ()) if p[-2:-1] == ["sites"]), None)
+
+    def part(name: str, info: zipfile.ZipInfo | None = None) -> Part:
+        info = info or members[name]
         label = f"{path}:{info.filename}"
         if info.flag_bits & 0x1:
             raise ExportError(f"{label}: the member is encrypted; gptpriv reads plain exports only")
@@ -104,9 +132,13 @@ def _zip(path: Path) -> Parts:
             return Part(label, lambda: ZipMember(path, info), info.file_size)
         return Part(label, lambda: archive.open(info), info.file_size)
 
+    manifest, library = top(_MANIFEST), top(_LIBRARY)
     return Parts(str(path), tuple(part(n) for n in shards),
                  part("user.json") if "user.json" in members else None,
-                 part("message_feedback.json") if "message_feedback.json" in members else None)
+                 part("message_feedback.json") if "message_feedback.json" in members else None,
+                 part(_MANIFEST, manifest) if manifest else None,
+                 part(_MANIFEST, sites) if sites else None,
+                 part(_LIBRARY, library) if library else None, archive=True)
 
 
 class ZipMember:
