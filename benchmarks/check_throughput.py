@@ -12,6 +12,8 @@ nodes), then runs, each in its own process so peak RSS is its own:
 and for the largest size the same export as a ZIP: `gptpriv check` on it against only inflating
 its members, with the standard zipfile module and with zlib-ng (which gptpriv uses).
 `--text` picks the message text: English-like (as in the real samples) or escape-heavy.
+`--shape wrapper` also writes the same conversations as `{"conversations": [...]}` and runs
+`gptpriv check` on it (and on its ZIP) in the same rounds, beside the bare array.
 Targets (issue 6): >= 400 MB/s, >= 10x json.load, peak RSS <= 100 MB, zip <= 1.5x inflate.
 Peak RSS is the largest of the gptpriv process and each of its workers.
 """
@@ -93,6 +95,16 @@ def write_export(path: Path, megabytes: int, rng: random.Random, words: list[str
     return n
 
 
+def wrap(path: Path) -> Path:
+    """The same conversations as `{"conversations": [...]}`, beside `path`."""
+    out = path.with_name(path.stem + "-wrapper.json")
+    with open(path, "rb") as source, open(out, "wb") as handle:
+        handle.write(b'{"conversations": ')
+        shutil.copyfileobj(source, handle, 8 << 20)
+        handle.write(b"}")
+    return out
+
+
 def backslashes(path: Path) -> float:
     """The share of a file's bytes that are backslashes: how escape-heavy its strings are."""
     count = total = 0
@@ -170,12 +182,13 @@ def typical(runs: list[Run]) -> Run:
     return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2] if runs else NAN
 
 
-def ratios(slower: list[Run], faster: list[Run]) -> str:
+def ratios(slower: list[Run], faster: list[Run], digits: int = 1) -> str:
     """Round by round `slower / faster`: the median, and the range when there are several."""
     each = sorted(s.seconds / f.seconds for s, f in zip(slower, faster, strict=True))
     if not each:
         return "nan"
-    return f"{median(each):.1f}x" + (f" ({each[0]:.1f}-{each[-1]:.1f})" if len(each) > 1 else "")
+    return f"{median(each):.{digits}f}x" + (
+        f" ({each[0]:.{digits}f}-{each[-1]:.{digits}f})" if len(each) > 1 else "")
 
 
 def main() -> int:
@@ -186,6 +199,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each command; the median is shown")
     parser.add_argument("--text", choices=sorted(TEXTS), default="realistic",
                         help="message text: English-like (default) or escape-heavy")
+    parser.add_argument("--shape", choices=("array", "wrapper"), default="array",
+                        help="wrapper: also the {\"conversations\": [...]} form, beside the array")
     args = parser.parse_args()
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="gptpriv-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -209,13 +224,26 @@ def main() -> int:
         if last is None:
             print(f"{backslashes(path):.1%} of the bytes are backslashes (escapes)")
         measure(raw_read + [str(path)])  # warm the page cache
-        raws, loads, checks = interleaved([raw_read + [str(path)],
-                                           None if args.no_json_load else json_load + [str(path)],
-                                           [gptpriv, "check", "--json", str(path)]], args.repeat)
+        wrapper = wrap(path) if args.shape == "wrapper" else None
+        if wrapper is not None:
+            os.sync()
+            measure(raw_read + [str(wrapper)])
+        # The wrapper's check runs before the array's in each round: the last command is the
+        # one whose process tree is sampled for PSS, and the array's figures are the baseline.
+        raws, loads, wrapped, checks = interleaved([
+            raw_read + [str(path)], None if args.no_json_load else json_load + [str(path)],
+            None if wrapper is None else [gptpriv, "check", "--json", str(wrapper)],
+            [gptpriv, "check", "--json", str(path)]], args.repeat)
         raw, load, check = typical(raws), typical(loads), typical(checks)
         print(f"{mb:>8.0f} {count:>6} {raw.seconds:>10.2f} {load.seconds:>11.2f} {load.rss:>7.0f} "
               f"{check.seconds:>8.2f} {mb / check.seconds:>6.0f} {check.rss:>7.0f} {check.pss:>8.0f}  "
               f"{ratios(loads, checks)}")
+        if wrapper is not None:
+            w = typical(wrapped)
+            print(f"{'wrapper':>8} {count:>6} {'':>10} {'':>11} {'':>7} {w.seconds:>8.2f} "
+                  f"{wrapper.stat().st_size / 1e6 / w.seconds:>6.0f} {w.rss:>7.0f} {'':>8}  "
+                  f"time vs the array, per round: {ratios(wrapped, checks, 2)}")
+            wrapper.unlink()
         last = path
 
     assert last is not None
@@ -227,9 +255,18 @@ def main() -> int:
     inflate_ng = [py, "-c", "import sys,zipfile\nfrom pathlib import Path\n"
                   "from gptpriv.export.sources import ZipMember\nz=zipfile.ZipFile(sys.argv[1])\n"
                   "for i in z.infolist():\n f=ZipMember(Path(sys.argv[1]),i)\n while f.read(8<<20): pass"]
+    wrapped_archive = None
+    if args.shape == "wrapper":
+        wrapped_archive = workdir / "export-wrapper.zip"
+        wrapper = wrap(last)
+        with zipfile.ZipFile(wrapped_archive, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+            z.write(wrapper, "conversations.json")
+        wrapper.unlink()
     os.sync()
-    inflated, inflated_ng, zipped = interleaved([inflate + [str(archive)], inflate_ng + [str(archive)],
-                                                 [gptpriv, "check", "--json", str(archive)]], args.repeat)
+    inflated, inflated_ng, wrapped_zip, zipped = interleaved([
+        inflate + [str(archive)], inflate_ng + [str(archive)],
+        None if wrapped_archive is None else [gptpriv, "check", "--json", str(wrapped_archive)],
+        [gptpriv, "check", "--json", str(archive)]], args.repeat)
     check = typical(zipped)
     print(f"zip ({archive.stat().st_size / 1e6:.0f} MB compressed): gptpriv check {check.seconds:.2f} s, "
           f"peak RSS {check.rss:.0f} MB, all PSS {check.pss:.0f} MB; per round, check is\n"
@@ -237,6 +274,10 @@ def main() -> int:
           f"({typical(inflated).seconds:.2f} s),\n"
           f"  {ratios(zipped, inflated_ng)} the time of only inflating with zlib-ng, as gptpriv does "
           f"({typical(inflated_ng).seconds:.2f} s)")
+    if wrapped_archive is not None:
+        w = typical(wrapped_zip)
+        print(f"zip of the wrapper: gptpriv check {w.seconds:.2f} s, peak RSS {w.rss:.0f} MB; "
+              f"time vs the array's zip, per round: {ratios(wrapped_zip, zipped, 2)}")
     if not args.dir:
         shutil.rmtree(workdir)
     return 0

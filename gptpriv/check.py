@@ -108,8 +108,8 @@ def check_fail_on(value: str | None) -> str | None:
 
 def fails(fail_on: str | None, row: dict[str, Any]) -> bool:
     """Whether one conversation's row trips `--fail-on`."""
-    if fail_on == "disclosure":  # a call to a third party; a shared link is `shared`
-        return any(d["rule"] != "disclosure.shared_link" for d in row["third_parties"])
+    if fail_on == "disclosure":  # a call that sent data to a third party; a shared link is `shared`
+        return any(d["rule"] != "disclosure.shared_link" and d["sent"] for d in row["third_parties"])
     if fail_on == "shared":
         return any(d["rule"] == "disclosure.shared_link" for d in row["third_parties"])
     return fail_on is not None and row["verdict"] == fail_on
@@ -160,11 +160,14 @@ class Summary:
         self.verdicts: Counter[str] = Counter()
         self.rules: Counter[str] = Counter()
         self.parties: Counter[str] = Counter()
+        # Skipped conversations ({export, index, offset, id, message}) and problems with an
+        # export as a whole ({file, message}), in the order they were found.
         self.errors: list[dict[str, Any]] = []
         self.steps = NextSteps()
         self.shared_links = 0  # of the conversations counted, and unmatched ones
         self.unmatched: list[dict[str, Any]] = []
         self.skipped = 0
+        self.library_files: int | None = None  # None: no export had a library_files.json
 
     def add(self, verdict: Verdict, conversation_id: str | None = None) -> None:
         self.verdicts[verdict.verdict] += 1
@@ -172,7 +175,7 @@ class Summary:
         if verdict.disclosures:
             # Shared links are counted apart: `third_parties` counts calls.
             self.parties.update(d.party for d in verdict.disclosures
-                                if d.rule != "disclosure.shared_link")
+                                if d.rule != "disclosure.shared_link" and d.sent)
             self.shared_links += sum(d.rule == "disclosure.shared_link" for d in verdict.disclosures)
         self.steps.add(conversation_id, verdict)
 
@@ -198,6 +201,12 @@ class Summary:
                                 "offset": facts.offset if facts.offset >= 0 else None,
                                 "id": facts.id, "message": message, "path": path})
 
+    def export_read(self, reader: ExportReader) -> None:
+        """What an export says about itself, once it was read."""
+        self.errors += [{"file": p.file, "message": p.message} for p in reader.problems]
+        if reader.library_files is not None:
+            self.library_files = (self.library_files or 0) + reader.library_files
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "total": sum(self.verdicts.values()),
@@ -206,6 +215,7 @@ class Summary:
             "by_rule": dict(sorted(self.rules.items())),
             "third_parties": dict(sorted(self.parties.items())),
             "shared_links": self.shared_links, "unmatched_shared_links": self.unmatched,
+            "library_files": self.library_files,
             "errors": self.errors,
         }
 
@@ -255,3 +265,4 @@ def check_export(reader: ExportReader, settings: Settings, filters: Filters, dev
         if key not in matched:
             for link in found:
                 summary.unmatched_link(link, by_id.get(key), redact)
+    summary.export_read(reader)

@@ -71,29 +71,41 @@ class ConversationBuilder:
 
     def action(self, domain: str, operation: str, gizmo_id: str, *, method: str = "get",
                consequential: bool = False, privacy_policy: str | None = None,
-               approval: str | None = None, params: str = "{}") -> str:
-        """A GPT Action call (assistant -> `<host>__jit_plugin.<op>`), with approval nodes."""
+               approval: str | None = None, params: str = "{}", oauth: bool = False) -> str:
+        """A GPT Action call (assistant -> `<host>__jit_plugin.<op>`) as a chain of nodes, each
+        the parent of the next (EXPORT-FORMAT.md 4.2): with `approval`, the tool's
+        `confirm_action` prompt and the user's answer come before the result, and `deny` has
+        no result; with `oauth`, an `oauth_required` prompt comes before the result."""
         self.t += 10
         namespace = domain.replace(".", "_").replace("-", "_") + "__jit_plugin"
-        call = self.add(message(str(uuid.uuid4()), "assistant", self.t, recipient=f"{namespace}.{operation}",
+        name = f"{namespace}.{operation}"
+        call = self.add(message(str(uuid.uuid4()), "assistant", self.t, recipient=name,
                                 text=params, content_type="code", metadata={"gizmo_id": gizmo_id}))
         body = {"actions": [], "connector_id": None, "domain": domain, "is_consequential": consequential,
                 "method": method, "operation": operation, "path": f"/{operation}",
                 "params": json.loads(params), "privacy_policy": privacy_policy}
+        if oauth:
+            self.add(message(str(uuid.uuid4()), "tool", self.t + 1, name=name, metadata={
+                "gizmo_id": gizmo_id, "jit_plugin_data": {"from_server": {"type": "oauth_required", "body": {
+                    "oauth_redirect": {"connector_id": None, "domain": domain, "gizmo_id": gizmo_id,
+                                       "target_message_id": call}}}}}))
         if approval:
-            confirm = self.add(message(str(uuid.uuid4()), "tool", self.t + 1, name=f"{namespace}.{operation}",
+            confirm = self.add(message(str(uuid.uuid4()), "tool", self.t + 1, name=name,
                                        metadata={"gizmo_id": gizmo_id, "jit_plugin_data": {
-                                           "from_server": {"type": "confirm_action", "body": body}}}))
+                                           "from_server": {"type": "confirm_action", "body": {
+                                               **body, "actions": [
+                                                   {"type": t, t: {"target_message_id": call}}
+                                                   for t in ("allow", "always_allow", "deny")]}}}}))
             self.add(message(str(uuid.uuid4()), "user", self.t + 2, text="", metadata={
                 "jit_plugin_data": {"from_client": {"user_action": {
                     "data": {"type": approval, "operation_hash": "h"}, "target_message_id": confirm}}}}))
-        self.add(message(str(uuid.uuid4()), "tool", self.t + 3, name=f"{namespace}.{operation}",
-                         text="{\"ok\": true}", metadata={
-                             "gizmo_id": gizmo_id,
-                             "invoked_plugin": {"http_response_status": 200, "namespace": namespace,
-                                                "plugin_id": "g-" + "ab" * 20, "type": "remote"},
-                             "jit_plugin_data": {"from_server": {"type": "preview", "body": body}}}),
-                 branch_from=call)
+        if approval != "deny":
+            self.add(message(str(uuid.uuid4()), "tool", self.t + 3, name=name,
+                             text="{\"ok\": true}", metadata={
+                                 "gizmo_id": gizmo_id,
+                                 "invoked_plugin": {"http_response_status": 200, "namespace": namespace,
+                                                    "plugin_id": "g-" + "ab" * 20, "type": "remote"},
+                                 "jit_plugin_data": {"from_server": {"type": "preview", "body": body}}}))
         return call
 
     def plugin(self, namespace: str, operation: str) -> None:
@@ -124,12 +136,31 @@ class ConversationBuilder:
         return {**self.head, "mapping": self.mapping, **self.tail}
 
 
+# The other files of a 2026 export (EXPORT-FORMAT.md 10), as they were seen: none is read for
+# a verdict, and none may break a read.
+EXTRAS_2026 = {
+    "user_settings.json": [{}],
+    "conversation_asset_file_names.json": {"file_00000000aa.dat": "Screenshot_2026-01-01.jpg"},
+    "ads.json": {"ads_profile": None, "ad_hides": []},
+    "sectioned_conversations.json": [],
+    "group_chats.json": {"chats": []},
+    "shared_conversations.json": [],
+}
+
+
 def write_export(folder: Path, conversations: list[dict[str, Any]], *, email: str | None = None,
                  plus: bool | None = None, feedback: list[dict[str, Any]] | None = None,
                  zip_name: str | None = None, shards: int = 1,
-                 shared: list[dict[str, Any]] | None = None) -> Path:
+                 shared: list[dict[str, Any]] | None = None, layout_2026: bool = False,
+                 library: list[dict[str, Any]] | None = None, omit: tuple[str, ...] = (),
+                 cut: dict[str, int] | None = None) -> Path:
     """Write an export as a folder (or a ZIP when zip_name is given); return its path.
-    `shared` is shared_conversations.json (left out when None, as older exports do)."""
+    `shared` is shared_conversations.json (left out when None, as older exports do).
+
+    `layout_2026`: also the other 2026 files, an attachment, `library` as library_files.json,
+    and an export_manifest.json listing every file with its size (and one under `sites/`).
+    Then the files in `omit` are left out and those in `cut` cut to that many bytes, as an
+    interrupted download leaves them."""
     files: dict[str, str] = {}
     if shards == 1:
         files["conversations.json"] = dumps(conversations)
@@ -143,6 +174,19 @@ def write_export(folder: Path, conversations: list[dict[str, Any]], *, email: st
     files["message_feedback.json"] = dumps(feedback or [])
     if shared is not None:
         files["shared_conversations.json"] = dumps(shared)
+    if layout_2026:
+        files.update({name: dumps(value) for name, value in EXTRAS_2026.items()})
+        files["file_00000000aa.dat"] = "\x89PNG not really"
+        files["library_files.json"] = dumps(library or [])
+        files["export_manifest.json"] = dumps({
+            "export_files": [{"path": name, "size_bytes": len(text.encode())}
+                             for name, text in sorted(files.items())],
+            "logical_files": {}})
+        files["sites/export_manifest.json"] = dumps({"artifacts": [], "requested_at": "2026-03-01T10:00:00Z"})
+    for name in omit:
+        del files[name]
+    for name, length in (cut or {}).items():
+        files[name] = files[name].encode()[:length].decode(errors="ignore")
     folder.mkdir(parents=True, exist_ok=True)
     if zip_name:
         path = folder / zip_name
@@ -155,5 +199,6 @@ def write_export(folder: Path, conversations: list[dict[str, Any]], *, email: st
         path.write_bytes(buffer.getvalue())
         return path
     for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
     return folder

@@ -424,21 +424,6 @@ def ids_or_offsets(items: list[Facts | Skipped]) -> list[str | int | None]:
     return [x.id if isinstance(x, Facts) else x.offset for x in items]
 
 
-@pytest.fixture
-def small_units(monkeypatch):
-    """Units of a few conversations, so that a small file is read in many of them."""
-    from gptpriv.export import parallel
-
-    for name, value in (("UNIT", 8000), ("_BLOCK", 2500), ("_WINDOW", 1024)):
-        monkeypatch.setattr(parallel, name, value)
-
-    def use(processes: bool) -> None:
-        for name in ("PARALLEL_MIN_BYTES", "STREAM_MIN_BYTES"):
-            monkeypatch.setattr(parallel, name, 1 if processes else 10**12)
-
-    return use
-
-
 def test_parallel_read_matches_one_process(tmp_path: Path, small_units) -> None:
     from gptpriv.export import parallel
 

@@ -20,7 +20,8 @@ def test_status_json_contract(run) -> None:
         "rule": "disclosure.action", "party": "api.x.example", "domain": "api.x.example",
         "operation": "book", "method": None, "path": None, "time": "2024-06-01T00:00:00Z",
         "consequential": True, "privacy_policy": "https://x.example/p", "consent": "allow",
-        "consent_source": doc["disclosures"][0]["consent_source"], "gpt_id": "g-travel", "flags": []}]
+        "consent_source": doc["disclosures"][0]["consent_source"], "sent": True, "gpt_id": "g-travel",
+            "flags": []}]
     assert "consents[0]" in doc["disclosures"][0]["consent_source"]
     assert doc["devices"] == [{"name": "laptop", "history": "off", "since": "2023-05-01T00:00:00Z"}]
     assert [n["rule"] for n in doc["notices"]] == ["builder.no_access"]

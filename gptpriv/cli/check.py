@@ -62,7 +62,7 @@ def check(
         gpt_ids,
         open_inputs,
     )
-    from gptpriv.cli.output import warn_left_out, with_progress
+    from gptpriv.cli.output import warn_left_out, warn_problems, with_progress
     from gptpriv.errors import GptprivError, InvalidValue
     from gptpriv.policy.resolver import Settings
     from gptpriv.timeutil import parse_when
@@ -101,6 +101,7 @@ def check(
                     emit_jsonl(row)
                 else:
                     rows.append(row)
+            warn_problems(reader)
     except GptprivError as exc:
         if jsonl:  # the stream always ends with its summary line, saying why it stopped
             from gptpriv.cli.output import emit_jsonl
@@ -187,7 +188,7 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
              "(redacted)" if r["title"] is None and r["id"] else (r["title"] or "")[:48],
              ", ".join(names.get(g, g) for g in r["gpt_ids"]),
              LABELS[r["verdict"]], r["reasons"][0]["rule"] if r["reasons"] else "",
-             ", ".join(sorted({d["party"] for d in r["third_parties"]}))]
+             _parties(r["third_parties"])]
             for r in rows
         ], styles={3: _VERDICT_STYLES})
     else:
@@ -229,7 +230,11 @@ def _summary(doc: dict[str, Any]) -> None:
         say(f"Shared links: {summary['shared_links']}" + (
             f" ({elsewhere} of a conversation not in the export: "
             + ", ".join(_link(x) for x in summary["unmatched_shared_links"]) + ")" if elsewhere else ""))
+    if summary["library_files"] is not None:
+        say(f"Library: {summary['library_files']} files kept (deleting a chat does not delete them)")
     for error in summary["errors"]:
+        if "index" not in error:
+            continue  # a problem with the export as a whole: already a warning line
         where = f"byte {error['offset']}" if error["offset"] is not None else f"#{error['index']}"
         what = "conversation" if "path" in error else "skipped conversation"
         warn(f"gptpriv: {what} #{error['index']} in {error['export']} ({where}): {error['message']}")
@@ -253,6 +258,13 @@ def _steps(steps: list[dict[str, Any]]) -> None:
         n = step["count"]
         say(f"- {step['id']} ({n} conversation{'s' if n != 1 else ''}): {step['why']}. "
             f"How: {step['how']}")
+
+
+def _parties(disclosures: list[dict[str, Any]]) -> str:
+    """Each party once; one whose every call was declined says so."""
+    sent = {d["party"] for d in disclosures if d["sent"]}
+    declined = {d["party"] for d in disclosures} - sent
+    return ", ".join([*sorted(sent), *(f"{p} (declined, nothing sent)" for p in sorted(declined))])
 
 
 def _explain(row: dict[str, Any]) -> None:
@@ -283,4 +295,5 @@ def _explain(row: dict[str, Any]) -> None:
         flags = f" [{', '.join(d['flags'])}]" if d["flags"] else ""
         say(f"  {d['rule']}: {d['party']} {d['operation'] or ''} at {d['time'] or '?'}; consequential: "
             f"{d['consequential'] if d['consequential'] is not None else 'unknown'}; consent: "
-            f"{d['consent']}; privacy policy: {d['privacy_policy'] or 'none'}{flags}")
+            f"{d['consent']}{'' if d['sent'] else ' (declined, nothing sent)'}; privacy policy: "
+            f"{d['privacy_policy'] or 'none'}{flags}")

@@ -62,6 +62,13 @@ def warn(text: str) -> None:
     sys.stderr.write(visible(text) + "\n")
 
 
+def warn_problems(reader: Any) -> None:
+    """One line on stderr for each problem with an export as a whole (the manifest's missing
+    or short shards, say), whatever the output format: a count must never be trusted silently."""
+    for problem in reader.problems:
+        warn(f"gptpriv: warning: {problem.file}: {problem.message}")
+
+
 def warn_left_out(inputs: Any) -> None:
     """One line per part of an export that was left out (a side file that is a FIFO...)."""
     for reader, _ in inputs:

@@ -28,7 +28,7 @@ def report(
 
     from gptpriv.check import Filters, Summary, check_export, open_inputs
     from gptpriv.cli.common import store
-    from gptpriv.cli.output import say, warn_left_out, with_progress
+    from gptpriv.cli.output import say, warn_left_out, warn_problems, with_progress
     from gptpriv.policy.resolver import Settings
     from gptpriv.report import ReportBuilder
     from gptpriv.timeutil import now
@@ -47,6 +47,7 @@ def report(
         for facts, verdict in with_progress(check_export(reader, Settings(choice.account, snapshot),
                                                           Filters(), None, summary, redact), reader):
             builder.add(facts, verdict)
+        warn_problems(reader)
     if output == "-":
         builder.write(sys.stdout, now())
         return

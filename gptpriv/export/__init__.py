@@ -12,6 +12,7 @@ file and byte offset or ZIP member; a malformed conversation is yielded as Skipp
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -20,13 +21,8 @@ from typing import IO, Any, NamedTuple
 import msgspec
 
 from gptpriv.export import parallel, schema
-from gptpriv.export.facts import (
-    Facts,
-    FeedbackIndex,
-    conversation_reader,
-    extract,
-    facts_from,
-)
+from gptpriv.export.facts import Facts, FeedbackIndex, conversation_reader, extract, facts_from
+from gptpriv.export.manifest import Manifest, Problem, check_shards, library_count, read_manifest
 from gptpriv.export.sources import BinaryStream, ExportError, Part, find_parts, read_small
 from gptpriv.export.stream import (
     CHUNK,
@@ -35,11 +31,16 @@ from gptpriv.export.stream import (
     Broken,
     Prefixed,
     StreamError,
+    WithoutClosingBrace,
     _error_text,
     element_error,
 )
 
-__all__ = ["ExportError", "ExportReader", "Facts", "Skipped"]
+__all__ = ["ExportError", "ExportReader", "Facts", "Manifest", "Problem", "Skipped"]
+
+# `{"conversations": [`, as some tools write an export (EXPORT-FORMAT.md 2), when it is the
+# object's first key: then the array is streamed. Other keys first: the object is read whole.
+_WRAPPER = re.compile(rb'(?:\xef\xbb\xbf)?\s*\{\s*"conversations"\s*:\s*(?=\[)')
 
 
 class Skipped(NamedTuple):
@@ -83,6 +84,22 @@ class ExportReader:
         shared: list[schema.SharedConversation] = (
             self._small(self.parts.shared, list[schema.SharedConversation]) if self.parts.shared else [])
         self.shared_links = [s for s in shared if s.id]
+        # Problems with the export as a whole, found on opening it (the manifest) or while
+        # reading (a shard the manifest says is incomplete, cut short): `summary.errors`.
+        self.problems: list[Problem] = []
+        self.manifest: Manifest | None = None
+        self._incomplete: set[str] = set()  # shards of another size than the manifest lists
+        if self.parts.manifest is not None:
+            self.manifest, problems = read_manifest(self.parts.manifest, self.parts.sites_manifest)
+            self.problems += problems
+            if self.manifest is not None:
+                problems = check_shards(self.manifest, self.parts.shard_names(), self.parts.member_label)
+                self.problems += problems
+                self._incomplete = {p.file for p in problems}
+        self.library_files: int | None = None  # files kept in the Library (library_files.json)
+        if self.parts.library is not None:
+            self.library_files, problem = library_count(self.parts.library)
+            self.problems += [problem] if problem else []
         self._finished_bytes = 0
         self._current: ArrayReader | None = None
         self.total_bytes = sum(p.size or 0 for p in self.parts.conversations) or None
@@ -102,21 +119,40 @@ class ExportReader:
     def conversations(self) -> Iterator[Facts | Skipped]:
         for part in self.parts.conversations:
             try:
-                with part.open() as handle:
-                    yield from self._part(part, handle)
-            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-                raise ExportError(f"{part.label}: the ZIP member is damaged ({exc})") from None
-            except OSError as exc:
-                raise ExportError(f"{part.label}: {exc.strerror or exc}") from None
+                yield from self._read_part(part)
+            except ExportError as error:
+                if part.label not in self._incomplete:
+                    raise
+                # The manifest already said this shard is incomplete: what it held up to the
+                # break was read, the other shards still are, and its one problem says both.
+                at = next(i for i, p in enumerate(self.problems) if p.file == part.label)
+                self.problems[at] = Problem(part.label, f"{self.problems[at].message}; read up to "
+                                            f"where it breaks: {str(error).removeprefix(part.label + ': ')}")
+
+    def _read_part(self, part: Part) -> Iterator[Facts | Skipped]:
+        try:
+            with part.open() as handle:
+                yield from self._part(part, handle)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise ExportError(f"{part.label}: the ZIP member is damaged ({exc})") from None
+        except OSError as exc:
+            raise ExportError(f"{part.label}: {exc.strerror or exc}") from None
 
     def _part(self, part: Part, handle: BinaryStream) -> Iterator[Facts | Skipped]:
-        head = handle.read(64)
+        head = _read_up_to(handle, 64)  # a pipe may give fewer bytes at a time
         first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        skip = 0  # bytes before the array's `[`: `{"conversations": ` in a wrapper
         if first == b"{":
-            data = head + handle.read()
-            self._finished_bytes += len(data)
-            yield from self._object(part, data)
-            return
+            wrapper = _WRAPPER.match(head)
+            if wrapper is None:  # one conversation, or a wrapper with other keys first
+                data = head + handle.read()
+                self._finished_bytes += len(data)
+                yield from self._object(part, data)
+                return
+            # `{"conversations": [...]}` is read as the array it holds, in bounded memory.
+            skip, first = wrapper.end(), b"["
+            handle = WithoutClosingBrace(Prefixed(head, handle.read).read)  # type: ignore[assignment]
+            head = _read_up_to(handle, 64)  # a pipe may give fewer bytes at a time
         if first != b"[":
             what = "empty" if not head.strip() else "not JSON, or not a ChatGPT export"
             if first == b"<":  # the export's chat.html: the same chats, as a page to read
@@ -131,7 +167,7 @@ class ExportReader:
             shared = len(head) > parallel.STREAM_MIN_BYTES
         elif parallel.worth_it(part.size):
             try:
-                plan = parallel.plan_file(part.path, part.size) \
+                plan = parallel.plan_file(part.path, part.size, wrapped=skip > 0) \
                     if part.path is not None and part.size is not None else None
             except StreamError as error:
                 raise _stream_error(part, error) from None
@@ -143,7 +179,7 @@ class ExportReader:
             yield from self._labelled(part, parallel.read_stream(
                 Prefixed(head, handle.read).read, self.feedback, self._advance))
             return
-        reader = self._current = conversation_reader(Prefixed(head, handle.read).read)
+        reader = self._current = conversation_reader(Prefixed(head[skip:], handle.read).read, skip)
         try:
             yield from self._labelled(part, facts_from(reader, self.feedback))
         finally:

@@ -143,7 +143,8 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
     note_gizmo(template, "export `conversation_template_id`", conv.gizmo_type == "snorlax")
 
     nodes = conv.mapping or {}
-    results: dict[str, list[tuple[str, schema.Message]]] = {}
+    results: dict[str, list[tuple[str, schema.Message]]] = {}  # tool messages by parent
+    answers: dict[str, list[tuple[str, str]]] = {}  # the user's approval answers by parent
     approvals: dict[str, str] = {}
     calls_out: list[tuple[str, schema.Message]] = []  # assistant messages to another recipient
     mentioned: dict[str, None] = {}  # message-level GPT ids, in order of first use
@@ -164,9 +165,12 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
             jit = meta.jit_plugin_data
             if jit is not None and jit.from_client and jit.from_client.user_action:
                 action = jit.from_client.user_action
-                decision = (action.data.type if action.data else None) or ""
-                if action.target_message_id and decision in _DECISIONS:
-                    approvals[action.target_message_id] = decision
+                decision = action.data.type if action.data else None
+                if decision is not None and decision in _DECISIONS:
+                    if action.target_message_id:
+                        approvals[action.target_message_id] = decision
+                    if node.parent:
+                        answers.setdefault(node.parent, []).append((node_id, decision))
         if message_ids and (message.id or node_id) in message_ids:
             got_feedback = True
         author = message.author
@@ -185,22 +189,34 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
     calls: list[Call] = []
     tools: Counter[str] = Counter()
     memory_writes = 0
-    answered: set[str] = set()
+    seen: set[str] = set()  # nodes already taken into a call's chain
     for node_id, message in calls_out:
         recipient = message.recipient or ""
-        answered.add(node_id)
-        call = _call(recipient, message, results.get(node_id, []), approvals, node_id)
+        chain = _Chain(node_id, results, answers, seen)
+        call = _call(recipient, message, chain, approvals, node_id)
         if call is not None:
             calls.append(call)
         else:
             tools[recipient.split(".")[0]] += 1
             memory_writes += recipient == "bio"
-    # Tool results whose call is not in the mapping (a trimmed or partial export).
-    for parent, replies in results.items():
-        if parent not in answered:
+    # Tool messages on no call's chain: their call is not in the mapping (a trimmed or partial
+    # export). Each chain of them is still one call, read from its first tool message.
+    if any(rid not in seen for replies in results.values() for rid, _ in replies):
+        tool_ids = {rid for replies in results.values() for rid, _ in replies}
+        answer_of = {aid: (parent, decision) for parent, pairs in answers.items()
+                     for aid, decision in pairs}
+        for parent, replies in results.items():
+            above = answer_of[parent][0] if parent in answer_of else None
+            if parent in tool_ids or parent in seen or above in tool_ids:
+                continue  # reached from the first tool message of its chain
             for reply_id, reply in replies:
+                if reply_id in seen:
+                    continue
+                chain = _Chain(reply_id, results, answers, seen, first=reply)
+                if parent in answer_of and chain.decision is None:
+                    chain.decision = answer_of[parent][1]  # the answer above a trimmed prompt
                 name = (reply.author.name if reply.author else None) or ""
-                call = _call(name, reply, [(reply_id, reply)], approvals, reply_id)
+                call = _call(name, reply, chain, approvals, reply_id)
                 if call is not None:
                     calls.append(call)
 
@@ -229,11 +245,59 @@ def _call_order(call: Call) -> tuple[datetime, str]:
     return call.time or _EARLIEST, call.party
 
 
-def _call(recipient: str, message: schema.Message, replies: list[tuple[str, schema.Message]],
-          approvals: dict[str, str], node_id: str) -> Call | None:
+_PROMPTS = {"confirm_action", "oauth_required"}
+
+
+class _Chain:
+    """The nodes that follow a call, each the parent of the next, up to the next assistant
+    message: the tool's approval prompt, the user's answer, the tool's result(s). Found
+    through the parent links (nodes need no `children`); a node is taken by one chain only."""
+
+    __slots__ = ("answered", "decision", "ids", "prompted", "replies")
+
+    def __init__(self, start: str, results: dict[str, list[tuple[str, schema.Message]]],
+                 answers: dict[str, list[tuple[str, str]]], seen: set[str],
+                 first: schema.Message | None = None) -> None:
+        self.replies: list[tuple[str, schema.Message]] = []  # tool messages: prompts and results
+        self.ids: list[str] = []  # every node of the chain after the call
+        self.decision: str | None = None  # the user's answer on this chain
+        self.prompted = self.answered = False  # a prompt / a result on the chain
+        if first is not None:  # the chain of a call that is not in the mapping
+            seen.add(start)
+            self._take(start, first)
+        pending = [start]
+        while pending:
+            node_id = pending.pop(0)
+            for reply_id, reply in results.get(node_id, ()):
+                if reply_id not in seen:
+                    seen.add(reply_id)
+                    self._take(reply_id, reply)
+                    pending.append(reply_id)
+            for answer_id, decision in answers.get(node_id, ()):
+                if answer_id not in seen:
+                    seen.add(answer_id)
+                    self.ids.append(answer_id)
+                    self.decision = self.decision or decision
+                    pending.append(answer_id)
+
+    def _take(self, node_id: str, reply: schema.Message) -> None:
+        self.replies.append((node_id, reply))
+        self.ids.append(node_id)
+        if reply.id:
+            self.ids.append(reply.id)
+        jit = reply.metadata.jit_plugin_data if reply.metadata is not None else None
+        if jit is not None and jit.from_server is not None and jit.from_server.type in _PROMPTS:
+            self.prompted = True
+        else:
+            self.answered = True
+
+
+def _call(recipient: str, message: schema.Message, chain: _Chain, approvals: dict[str, str],
+          node_id: str) -> Call | None:
     """A third-party call (Action, plugin, connector), or None for a built-in tool."""
+    replies = chain.replies
     metas = [m.metadata for _, m in replies if m.metadata is not None]
-    if message.metadata is not None:
+    if message.metadata is not None and (not replies or message is not replies[0][1]):
         metas.insert(0, message.metadata)
     # The first of each found in the call's metadata, then its results'.
     plugin = body = resource = sdk = gizmo = None
@@ -241,8 +305,8 @@ def _call(recipient: str, message: schema.Message, replies: list[tuple[str, sche
         if plugin is None and meta.invoked_plugin and meta.invoked_plugin.namespace:
             plugin = meta.invoked_plugin
         jit = meta.jit_plugin_data
-        if body is None and jit and jit.from_server and jit.from_server.body:
-            body = jit.from_server.body
+        if (body is None or not body.domain) and jit and jit.from_server and jit.from_server.body:
+            body = jit.from_server.body  # a prompt's body may lack the domain its result has
         resource = resource or meta.invoked_resource
         sdk = sdk or meta.chatgpt_sdk
         if gizmo is None and meta.gizmo_id and not meta.gizmo_id.startswith("g-p-"):
@@ -257,11 +321,14 @@ def _call(recipient: str, message: schema.Message, replies: list[tuple[str, sche
     else:
         return None  # a built-in tool (python, browser, dalle, bio, ...)
     time = to_time(message.create_time)
-    approval = None
-    if approvals:
-        ids = [message.id or node_id, node_id] + [rid for rid, _ in replies] + \
-              [m.id for _, m in replies if m.id]
+    approval = chain.decision
+    if approval is None and approvals:  # an answer that is not on the chain names its prompt
+        ids = [message.id or node_id, node_id, *chain.ids]
         approval = next((approvals[i] for i in ids if i in approvals), None)
+    # A declined call sent nothing; nor did one whose prompt was never allowed and that has
+    # no result. Any other call (a result on its chain, or no prompt at all) sent its data.
+    sent = approval != "deny" and (chain.answered or not chain.prompted
+                                   or approval in ("allow", "always_allow"))
     source = f"export message `{message.id or node_id}`"
     if kind == "action":
         domain = body.domain if body and body.domain else None
@@ -271,14 +338,14 @@ def _call(recipient: str, message: schema.Message, replies: list[tuple[str, sche
                     path=body.path if body else None,
                     consequential=body.is_consequential if body else None,
                     privacy_policy=body.privacy_policy if body else None,
-                    approval=approval, source=source)
+                    approval=approval, source=source, sent=sent)
     if kind == "connector":
         uri = (resource.resource_uri if resource else None) or ""
         segments = [s for s in uri.split("/") if s]
         party = segments[0] if segments else (sdk.resource_name if sdk and sdk.resource_name else
                                               (sdk.attribution_id if sdk else None)) or "connector"
         return Call(kind="connector", party=party, operation=segments[-1] if len(segments) > 1 else None,
-                    time=time, gpt_id=gizmo, approval=approval, source=source)
+                    time=time, gpt_id=gizmo, approval=approval, source=source, sent=sent)
     assert plugin is not None
     return Call(kind="plugin", party=plugin.namespace or namespace, operation=operation or None,
-                time=time, gpt_id=gizmo, approval=approval, source=source)
+                time=time, gpt_id=gizmo, approval=approval, source=source, sent=sent)

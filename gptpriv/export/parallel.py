@@ -198,14 +198,20 @@ class FilePlan(NamedTuple):
     first: tuple[int, int]  # the first boundary
 
 
-def plan_file(path: Path, size: int) -> FilePlan | None:
+def plan_file(path: Path, size: int, wrapped: bool = False) -> FilePlan | None:
     """Where the array opens and closes and its first boundary; None when none is found
-    (then one process reads the file as a stream)."""
+    (then one process reads the file as a stream). `wrapped`: the array is the value of
+    `{"conversations": ...}`, the first `[` of the file, closed by the `]` before its `}`."""
     with open(path, "rb") as handle:
         head = handle.read(64)
         handle.seek(max(0, size - 4096))
         tail = handle.read()
         stripped = tail.rstrip()
+        if wrapped:
+            if not stripped.endswith(b"}"):
+                raise StreamError("the file ends before the object is closed (truncated?)",
+                                  size - (len(tail) - len(stripped)))
+            stripped = stripped[:-1].rstrip()
         end = size - (len(tail) - len(stripped))
         if not stripped.endswith(b"]"):
             raise StreamError(TRUNCATED_END, end)

@@ -17,6 +17,7 @@ from typing import IO, Any, NamedTuple, Protocol, Self
 from gptpriv.errors import GptprivError
 
 _SHARD = re.compile(r"conversations(-\d+)?\.json")
+_MANIFEST, _LIBRARY = "export_manifest.json", "library_files.json"
 # deflate cannot compress better than about 1032:1; real exports compress 5-20:1.
 MAX_RATIO = 200
 _RATIO_FLOOR = 16 * 1024 * 1024  # small members are never refused for their ratio
@@ -49,6 +50,22 @@ class Parts(NamedTuple):
     feedback: Part | None
     shared: Part | None = None  # shared_conversations.json
     warnings: tuple[str, ...] = ()  # parts left out, each said in one line
+
+    # 2026 exports (EXPORT-FORMAT.md 10): the top-level manifest, the one under `sites/`, and
+    # the Library's list of files.
+    manifest: Part | None = None
+    sites_manifest: Part | None = None
+    library: Part | None = None
+    archive: bool = False  # a ZIP: a member is named `archive.zip:member`
+
+    def shard_names(self) -> dict[str, Part]:
+        """The conversation shards by file name."""
+        return {part.label.replace("\\", "/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]: part
+                for part in self.conversations}
+
+    def member_label(self, path: str) -> str:
+        """How a member of this export that is not there is named in messages."""
+        return f"{self.label}:{path}" if self.archive else str(Path(self.label) / path)
 
 
 # Methods zipfile reads itself, and Deflate64, read with the `inflate64` package.
@@ -135,9 +152,11 @@ def _folder(folder: Path) -> Parts:
             return None
         return _file_part(folder / name)
 
+    sites = folder / "sites" / _MANIFEST
     return Parts(str(folder), tuple(_file_part(folder / n) for n in shards),
                  optional("user.json"), optional("message_feedback.json"),
-                 optional("shared_conversations.json"), tuple(warnings))
+                 optional("shared_conversations.json"), tuple(warnings), manifest=optional(_MANIFEST),
+                 sites_manifest=_file_part(sites) if sites.is_file() else None, library=optional(_LIBRARY))
 
 
 def _not_regular(path: Path) -> str | None:
@@ -158,20 +177,30 @@ def _zip(path: Path) -> Parts:
     except (zipfile.BadZipFile, OSError) as exc:
         raise ExportError(f"{path}: not a readable ZIP archive ({exc})") from None
     members: dict[str, zipfile.ZipInfo] = {}
+    nested: dict[str, list[tuple[list[str], zipfile.ZipInfo]]] = {}  # the 2026 files, by name
     for info in archive.infolist():
         parts = info.filename.replace("\\", "/").split("/")
         # Only names inside the archive count; `..` and absolute names are never read.
         if info.is_dir() or ".." in parts or info.filename.startswith(("/", "\\")):
             continue
         members.setdefault(parts[-1], info)
+        if parts[-1] in (_MANIFEST, _LIBRARY):
+            nested.setdefault(parts[-1], []).append((parts, info))
     shards = sorted(n for n in members if _SHARD.fullmatch(n))
     if not shards:
         raise ExportError(f"{path}: the ZIP holds no conversations.json: not a ChatGPT export")
     _one_copy_each(path, archive.infolist())
     _one_root(path, archive.infolist())
 
-    def part(name: str) -> Part:
-        info = members[name]
+    def top(name: str) -> zipfile.ZipInfo | None:
+        """The shallowest member of that name that is not under `sites/`."""
+        found = [(len(p), i) for p, i in nested.get(name, ()) if "sites" not in p[:-1]]
+        return min(found, key=lambda x: x[0])[1] if found else None
+
+    sites = next((i for p, i in nested.get(_MANIFEST, ()) if p[-2:-1] == ["sites"]), None)
+
+    def part(name: str, info: zipfile.ZipInfo | None = None) -> Part:
+        info = info or members[name]
         label = f"{path}:{info.filename}"
         if info.flag_bits & 0x1:
             raise ExportError(f"{label}: the member is encrypted; gptpriv reads plain exports only")
@@ -187,10 +216,14 @@ def _zip(path: Path) -> Parts:
             return Part(label, lambda: Deflate64Member(path, info), info.file_size)
         return Part(label, lambda: archive.open(info), info.file_size)
 
+    manifest, library = top(_MANIFEST), top(_LIBRARY)
     return Parts(str(path), tuple(part(n) for n in shards),
                  part("user.json") if "user.json" in members else None,
                  part("message_feedback.json") if "message_feedback.json" in members else None,
-                 part("shared_conversations.json") if "shared_conversations.json" in members else None)
+                 part("shared_conversations.json") if "shared_conversations.json" in members else None,
+                 manifest=part(_MANIFEST, manifest) if manifest else None,
+                 sites_manifest=part(_MANIFEST, sites) if sites else None,
+                 library=part(_LIBRARY, library) if library else None, archive=True)
 
 
 def _check_method(label: str, info: zipfile.ZipInfo) -> None:

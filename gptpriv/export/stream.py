@@ -154,6 +154,34 @@ class Prefixed:
         return self._read(size)
 
 
+class WithoutClosingBrace:
+    """A stream of `{"conversations": [...]}` with the object's last `}` taken off, so that
+    from its `[` on it reads as a bare array. The `}` and whitespace a read ends with are held
+    back until more comes: only at the end is it known which `}` is the object's."""
+
+    _TRAILING = b" \t\r\n}"
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read, self._held, self._at, self._eof = read, b"", 0, False
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._eof:
+            data = self._read(size)
+            if not data:
+                self._eof = True
+                rest = self._held.strip()
+                if not rest:
+                    raise StreamError("the file ends before the object is closed (truncated?)", self._at)
+                return b"" if rest == b"}" else rest  # anything else: for the array reader to report
+            data = self._held + data if self._held else data
+            kept = data.rstrip(self._TRAILING)
+            self._held = data[len(kept):]
+            if kept:
+                self._at += len(kept)
+                return kept
+        return b""
+
+
 class ArrayDecoder:
     """Decodes JSON arrays of one element type; isolates broken elements so the rest are kept."""
 

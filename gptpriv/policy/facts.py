@@ -47,6 +47,7 @@ class Call(NamedTuple):
     privacy_policy: str | None = None
     approval: str | None = None  # allow / always_allow / deny, from the export's own nodes
     source: str = ""
+    sent: bool = True  # False for a call the user declined: it sent nothing (RULES.md)
 
 
 class SharedLink(NamedTuple):

@@ -43,6 +43,7 @@ class Disclosure(NamedTuple):
     privacy_policy: str | None
     consent: str  # allow / always_allow / deny / no record
     consent_source: str
+    sent: bool  # False: declined, nothing sent; listed, but not a party that received data
     gpt_id: str | None
     flags: tuple[str, ...]
     url: str | None = None  # shared links: the link itself (it grants read access)
@@ -130,6 +131,7 @@ def _shared(conversation: Conversation, link: SharedLink) -> Disclosure:
         method=None, path=None, time=None, consequential=None, privacy_policy=None,
         consent="shared by you", consent_source=_fact(conversation, "shared_links",
                                                       "export shared_conversations.json"),
+        sent=True,  # readable by anyone with the link, up to where it was shared
         gpt_id=None, flags=(), url=link.url, anonymous=link.anonymous, note=note)
 
 
@@ -288,7 +290,7 @@ def _disclose(settings: Settings, conversation: Conversation, call: Call) -> Dis
         rule=rule, party=call.party, domain=call.domain, operation=call.operation,
         method=call.method, path=call.path, time=iso_utc(call.time) if call.time else None,
         consequential=consequential, privacy_policy=privacy_policy, consent=consent,
-        consent_source=consent_source, gpt_id=call.gpt_id, flags=tuple(flags),
+        consent_source=consent_source, sent=call.sent, gpt_id=call.gpt_id, flags=tuple(flags),
     )
 
 

@@ -49,8 +49,8 @@ class ReportBuilder:
             key = (d.party, d.gpt_id or "")
             entry = self.parties.setdefault(key, {
                 "kind": d.rule, "operations": set(), "consequential": set(), "policies": set(),
-                "calls": 0, "consents": Counter(), "undeclared": False})
-            entry["calls"] += 1
+                "calls": 0, "declined": 0, "consents": Counter(), "undeclared": False})
+            entry["calls" if d.sent else "declined"] += 1
             entry["operations"].add(d.operation or "?")
             entry["consequential"].add(d.consequential)
             if d.privacy_policy:
@@ -61,7 +61,9 @@ class ReportBuilder:
         title_key = self.titles.add(title)
         created = iso_utc(facts.create_time) if facts.create_time else ""
         reasons = "; ".join(html.plain_words(r.message) for r in verdict.reasons)
-        parties = ", ".join(sorted({d.party for d in verdict.disclosures}))
+        sent = {d.party for d in verdict.disclosures if d.sent}
+        declined = {d.party for d in verdict.disclosures} - sent
+        parties = ", ".join([*sorted(sent), *(f"{p} (declined, nothing sent)" for p in sorted(declined))])
         gpts = ", ".join(self.gpt_name(g) for g in facts.conversation.gpt_ids)
         tools = ", ".join(f"{TOOL_LABELS.get(k, k)} {n}" for k, n in facts.tools.items())
         if facts.conversation.do_not_remember:

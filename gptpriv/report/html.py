@@ -260,12 +260,13 @@ def third_parties(report: ReportBuilder, out: IO[str]) -> None:
         policies = " ".join(link(p) for p in sorted(v["policies"])) or "none"
         consents = ", ".join(f"{escape_html(k)} ({n})" for k, n in sorted(v["consents"].items()))
         flag = "not declared in the GPT's profile" if v["undeclared"] else ""
+        declined = f' ({v["declined"]} declined, nothing sent)' if v["declined"] else ""
         row_class = ' class="flagged"' if flag else ""
         out.write(f'<tr{row_class}><th scope="row">{escape_html(party)}</th>'
                   f'<td>{escape_html(v["kind"].split(".")[-1])}</td>'
                   f'<td>{escape_html(report.gpt_name(gpt_id) if gpt_id else "")}</td>'
                   f'<td>{escape_html(", ".join(sorted(v["operations"])))}</td><td>{escape_html(consequential)}</td>'
-                  f'<td>{policies}</td><td class="num">{v["calls"]}</td><td>{consents}</td>'
+                  f'<td>{policies}</td><td class="num">{v["calls"]}{declined}</td><td>{consents}</td>'
                   f'<td>{escape_html(flag)}</td></tr>\n')
     out.write("</tbody></table></section>\n")
 
