@@ -56,7 +56,7 @@ def planned_status(store: Store, *, account: str | None, gpt: str | None, device
         sources["feedback"] = "--feedback option"
     conversation = Conversation(create_time=moment, gpt_ids=(gpt_ref,) if gpt_ref else (),
                                 temporary=temporary, feedback=feedback, device=device,
-                                calls=calls, sources=sources)
+                                calls=calls, sources=sources, planned=True)
     verdict = resolve(Settings(found, snapshot), conversation)
     devices = tuple(
         DeviceState(d.name, d.history.value_at(moment), e.at if (e := d.history.entry_at(moment)) else None)

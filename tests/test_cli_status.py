@@ -72,6 +72,13 @@ def test_rules_lists_every_rule_with_sources(run) -> None:
     assert [r["id"] for r in doc["rules"]] == [r.id for r in RULES]
     assert all(r["source"] for r in doc["rules"])
     text = run("rules").stdout
-    assert "7. feedback.given" in text and "source (paraphrase):" in text
+    assert "7. feedback.given" in text and "https://help.openai.com/en/articles/5722486" in text
     for rule in RULES:
         assert rule.id in text
+    from gptpriv.policy.eras import ERAS
+
+    assert [e["id"] for e in doc["eras"]] == [e.id for e in ERAS]
+    assert doc["eras"][2] == {
+        "id": "era.device_toggle", "from": "2023-04-25", "until": "2024-04-30",
+        "what": ERAS[2].what, "source": ERAS[2].source, "approximate": True}
+    assert "  - era.device_toggle (2023-04-25 – about 2024-04-30): " in text

@@ -56,3 +56,6 @@ class Conversation(NamedTuple):
     device: str | None = None  # only when the user names it
     calls: tuple[Call, ...] = ()
     sources: Mapping[str, str] = {}  # fact name -> where it came from
+    # A conversation not started yet (`status`), not one read from an export: an exported one
+    # from era.device_toggle was saved to history, so its device's switch was on.
+    planned: bool = False
