@@ -37,7 +37,8 @@ def test_account_show_json_contract(run) -> None:
     assert doc["training"] == [
         {"at": "2024-05-01T07:30:00Z", "allowed": False, "note": "settings", "changes": True}
     ]
-    assert doc["devices"] == [{"name": "laptop", "history": "on", "timeline": []}]
+    # never recorded: the default is no fact
+    assert doc["devices"] == [{"name": "laptop", "history": "not recorded", "timeline": []}]
 
 
 def test_history_shows_default_and_no_change_entries(run) -> None:
@@ -118,15 +119,21 @@ def test_devices_have_their_own_timelines(run, monkeypatch) -> None:
     run("account", "add", "work", "--plan", "plus")
     assert run("device", "add").stdout == "Added device my-laptop to account work.\n"
     run("device", "add", "phone")
+    run("device", "add", "tablet")
     run("device", "history-off", "--at", "2023-05-01")
     run("device", "history-on", "phone", "--at", "2023-06-01")
     doc = run("device", "list", "--json").json()
-    assert [(d["name"], d["history"]) for d in doc["devices"]] == [("my-laptop", "off"), ("phone", "on")]
+    assert [(d["name"], d["history"]) for d in doc["devices"]] == [
+        ("my-laptop", "off"), ("phone", "on"), ("tablet", "not recorded")]
     assert run("device", "list").stdout.splitlines()[1:] == [
-        "DEVICE     CHAT HISTORY & TRAINING NOW  ENTRIES",
-        "my-laptop  off                          1",
-        "phone      on                           1",
+        "DEVICE     CHAT HISTORY & TRAINING (LAST RECORDED)  ENTRIES",
+        "my-laptop  off                                      1",
+        "phone      on                                       1",
+        "tablet     not recorded                             0",
+        "The per-device switch existed 2023-04-25 – about 2024-04-30; after it the control is "
+        "account-wide (`gptpriv account history`).",
     ]
+    run("device", "remove", "tablet", "--yes")
     result = run("device", "history-off", "tablet", ok=False)
     assert result.exit_code == 2 and "no device named `tablet`" in result.stderr
     run("device", "remove", "phone", "--yes")

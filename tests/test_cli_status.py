@@ -22,7 +22,12 @@ def test_status_json_contract(run) -> None:
         "consequential": True, "privacy_policy": "https://x.example/p", "consent": "allow",
         "consent_source": doc["disclosures"][0]["consent_source"], "gpt_id": "g-travel", "flags": []}]
     assert "consents[0]" in doc["disclosures"][0]["consent_source"]
-    assert doc["devices"] == [{"name": "laptop", "history": "off", "since": "2023-05-01T00:00:00Z"}]
+    # 2024-06-01 is after the per-device switch ended: what it was then, and that it ended.
+    assert doc["devices"] == [{"name": "laptop", "history": "off", "since": "2023-05-01T00:00:00Z",
+                               "switch": "ended"}]
+    assert doc["eras"] == ["era.api_not_trained", "era.privacy_request", "era.account_control",
+                           "era.temporary_chat", "era.memory", "era.gpts"]
+    assert doc["control"].startswith("the account-wide \"Improve the model for everyone\"")
     assert [n["rule"] for n in doc["notices"]] == ["builder.no_access"]
 
 
@@ -51,8 +56,10 @@ def test_status_for_a_newcomer_is_undetermined_and_says_what_is_missing(run) -> 
 def test_status_unknown_gpt_id_and_text_output(run) -> None:
     run("account", "add", "me", "--plan", "pro")
     text = run("status", "--gpt", "g-unknown1", "--at", "2025-01-01").stdout
-    assert text.splitlines()[:2] == [
+    assert text.splitlines()[:3] == [
         "A conversation started 2025-01-01 00:00 +0000 on account me with GPT g-unknown1:",
+        "At that time: the account-wide \"Improve the model for everyone\" control, which "
+        "applies to the entire account (era.account_control (about 2024-04-30 –))",
         "Training: undetermined",
     ]
     assert "gpt.builder_setting_unknown" in text

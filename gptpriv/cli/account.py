@@ -18,6 +18,7 @@ from gptpriv.cli.common import (
     timeline_json,
     when,
 )
+from gptpriv.policy.eras import ACCOUNT_CONTROL, DEVICE_TOGGLE
 from gptpriv.profiles.model import PLANS
 
 if TYPE_CHECKING:
@@ -60,8 +61,9 @@ def account_json(account: Account, current: str | None) -> dict[str, Any]:
         "training_default": setting_word(account.training.default),
         "training": tl(account.training),
         "devices": [
-            {"name": d.name, "history": setting_word(d.history.value_at(moment), "on", "off"),
-             "timeline": tl(d.history)}
+            # A device never recorded is "not recorded", not the switch's default shown as a fact.
+            {"name": d.name, "history": setting_word(d.history.value_at(moment), "on", "off")
+             if d.history.entries else "not recorded", "timeline": tl(d.history)}
             for d in account.devices
         ],
         "consents": [
@@ -198,19 +200,33 @@ def _record(ctx: typer.Context, name: str | None, allowed: bool, at: str | None,
     say(recorded(f"training {word} for account {account_name}", moment, changed))
     if not allowed:
         say("It covers conversations created from then on; earlier ones are not affected.")
+    if moment < ACCOUNT_CONTROL.begins:
+        from gptpriv.cli.output import warn
+        from gptpriv.timeutil import iso_utc
+
+        warn(f"gptpriv: note: before {ACCOUNT_CONTROL.start_text()} the account-wide opt-out was "
+             "a privacy request (the form, or the privacy portal's \"do not train on my "
+             "content\"); the Chat History & Training switch is recorded per device: "
+             f"`gptpriv device history-off DEVICE --at {iso_utc(moment)}`")
 
 
-@app.command("opt-out")
+_ACCOUNT_HELP = (
+    "the account-wide training control: \"Improve the model for everyone\" in Settings > Data "
+    f"controls (from {ACCOUNT_CONTROL.start_text()}); before that, an opt-out by privacy request "
+    "(the form, or the privacy portal's \"do not train on my content\"). The per-device \"Chat "
+    f"History & Training\" switch ({DEVICE_TOGGLE.span()}) is recorded with `gptpriv device "
+    "history-off|history-on`.")
+
+
+@app.command("opt-out", help=f"Record that you turned off {_ACCOUNT_HELP}")
 def opt_out(ctx: typer.Context, name: MaybeNameArg = None, at: AtOpt = None,
             note: NoteOpt = None) -> None:
-    """Record that "Improve the model for everyone" was turned off."""
     _record(ctx, name, False, at, note)
 
 
-@app.command("opt-in")
+@app.command("opt-in", help=f"Record that you turned back on {_ACCOUNT_HELP}")
 def opt_in(ctx: typer.Context, name: MaybeNameArg = None, at: AtOpt = None,
            note: NoteOpt = None) -> None:
-    """Record that "Improve the model for everyone" was turned on."""
     _record(ctx, name, True, at, note)
 
 
