@@ -18,20 +18,15 @@ class Era(NamedTuple):
     until: str | None  # None: still in force
     what: str
     source: str
-    about_start: bool = False  # the sources give only the week (or less) for this boundary
-    about_until: bool = False
+    about_start: bool  # the sources give only the week (or less) for this boundary
+    about_until: bool
+    # The boundaries as instants, computed once: the resolver compares with them per conversation.
+    begins: datetime
+    ends: datetime | None
 
     @property
     def approximate(self) -> bool:
         return self.about_start or self.about_until
-
-    @property
-    def begins(self) -> datetime:
-        return _instant(self.start)
-
-    @property
-    def ends(self) -> datetime | None:
-        return _instant(self.until) if self.until else None
 
     def holds_at(self, when: datetime) -> bool:
         ends = self.ends
@@ -61,46 +56,52 @@ def _instant(text: str) -> datetime:
     return datetime(parts[0], parts[1], parts[2], tzinfo=timezone.utc)
 
 
+def _era(id: str, start: str, until: str | None, what: str, source: str, *,
+         about_start: bool = False, about_until: bool = False) -> Era:
+    return Era(id, start, until, what, source, about_start, about_until, _instant(start),
+               _instant(until) if until else None)
+
+
 _HELP = "https://help.openai.com/en/articles/"
 
 ERAS: tuple[Era, ...] = (
-    Era("era.api_not_trained", "2023-03-01", None,
+    _era("era.api_not_trained", "2023-03-01", None,
         "API content is not used for training by default",
         "OpenAI API data usage policy (2023-03-01)"),
-    Era("era.privacy_request", "2023-03", None,
+    _era("era.privacy_request", "2023-03", None,
         "opt-out by request (form, later the privacy portal's \"do not train on my content\"), "
         "forward-looking",
         f"OpenAI Help Center, article 7039943 (2023), {_HELP}7039943: \"This opt out will apply "
         "on a going-forward basis only.\"", about_start=True),
-    Era("era.device_toggle", "2023-04-25", "2024-04-30",
+    _era("era.device_toggle", "2023-04-25", "2024-04-30",
         "\"Chat History & Training\" per browser/app: \"This setting does not sync across "
         "browsers or devices.\" Chats started with it off were not saved to history and are "
         "never in an export",
         "OpenAI, \"New ways to manage your data in ChatGPT\" (2023-04-25); ChatGPT's own text "
         "for the switch", about_until=True),
-    Era("era.account_control", "2024-04-30", None,
+    _era("era.account_control", "2024-04-30", None,
         "\"Improve the model for everyone\", account-wide: \"Once you turn off model training, "
         "the setting applies to your entire account.\" \"If you've previously opted out, your "
         "choice will remain.\"",
         f"OpenAI Help Center, Data Controls FAQ (article 7730893), {_HELP}7730893; OpenAI's "
         "announcement (late April 2024)", about_start=True),
-    Era("era.temporary_chat", "2024-02-13", None,
+    _era("era.temporary_chat", "2024-02-13", None,
         "Temporary Chat: not used for training, kept up to 30 days",
         f"OpenAI Help Center, Temporary Chat FAQ (article 8914046), {_HELP}8914046; OpenAI "
         "(2024-02-13)"),
-    Era("era.memory", "2024-02-13", None, "Memory (the `bio` tool)",
+    _era("era.memory", "2024-02-13", None, "Memory (the `bio` tool)",
         "OpenAI, \"Memory and new controls for ChatGPT\" (2024-02-13)"),
-    Era("era.plugins", "2023-03-23", "2024-04-09", "legacy plugins",
+    _era("era.plugins", "2023-03-23", "2024-04-09", "legacy plugins",
         "OpenAI plugin announcements (launch; wind-down)"),
-    Era("era.gpts", "2023-11-06", None, "custom GPTs, builders' opt-out, Actions",
+    _era("era.gpts", "2023-11-06", None, "custom GPTs, builders' opt-out, Actions",
         "OpenAI DevDay (2023-11-06)"),
-    Era("era.team_named_business", "2025-08-29", None, "ChatGPT Team renamed ChatGPT Business",
+    _era("era.team_named_business", "2025-08-29", None, "ChatGPT Team renamed ChatGPT Business",
         f"OpenAI Help Center, article 12003714, {_HELP}12003714: \"As of August 29th, 2025, "
         "we've renamed ChatGPT Team to ChatGPT Business\""),
-    Era("era.discoverable_shares", "2025", "2025-07-31",
+    _era("era.discoverable_shares", "2025", "2025-07-31",
         "a shared link could be made discoverable by search engines; removed on 2025-07-31",
         "OpenAI's CISO and spokesperson, reported 2025-07-31", about_start=True),
-    Era("era.preservation_order", "2025-05-13", "2025-09-26",
+    _era("era.preservation_order", "2025-05-13", "2025-09-26",
         "court order to preserve consumer and API output logs that would otherwise be deleted "
         "(not Enterprise, Edu, or zero-retention API)",
         "OpenAI, \"How we're responding to The New York Times' data demands\" (updated "
@@ -118,7 +119,7 @@ TEAM_NAMED_BUSINESS = BY_ID["era.team_named_business"]
 # The instants the resolver compares with, computed once (it runs per conversation).
 API_FROM = API_NOT_TRAINED.begins
 DEVICE_FROM = DEVICE_TOGGLE.begins
-DEVICE_UNTIL = _instant(DEVICE_TOGGLE.until or "")
+DEVICE_UNTIL = DEVICE_TOGGLE.ends or DEVICE_FROM  # the era has an end: never the fallback
 
 
 def in_device_era(when: datetime) -> bool:
