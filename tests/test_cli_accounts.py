@@ -21,10 +21,12 @@ def test_account_list_plain_table(run) -> None:
     run("account", "add", "work", "--plan", "plus", "--email", "me@example.com")
     run("account", "add", "team", "--plan", "team")
     assert run("account", "list").stdout == (
-        "   NAME  PLAN  EMAIL           TRAINING NOW  DEVICES\n"
-        "   team  team                  off           0\n"
-        "*  work  plus  me@example.com  allowed       0\n"
+        "   NAME  PLAN                EMAIL           TRAINING NOW  DEVICES\n"
+        "   team  Team, now Business                  off           0\n"
+        "*  work  plus                me@example.com  allowed       0\n"
     )
+    assert run("account", "show", "team").stdout.splitlines()[1] == "Plan:          Team, now Business"
+    assert run("account", "show", "team", "--json").json()["plan"] == "team"  # the stored value
 
 
 def test_account_show_json_contract(run) -> None:

@@ -18,7 +18,7 @@ from gptpriv.cli.common import (
     timeline_json,
     when,
 )
-from gptpriv.policy.eras import ACCOUNT_CONTROL, DEVICE_TOGGLE
+from gptpriv.policy.eras import ACCOUNT_CONTROL, DEVICE_TOGGLE, plan_label
 from gptpriv.profiles.model import PLANS
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
         return
     moment = now()
     table(["", "name", "plan", "email", "training now", "devices"], [
-        ["*" if a.name == current else "", a.name, a.plan or "?", a.email or "",
+        ["*" if a.name == current else "", a.name, plan_label(a.plan) if a.plan else "?", a.email or "",
          setting_word(a.training.value_at(moment)), str(len(a.devices))]
         for a in found
     ])
@@ -151,7 +151,7 @@ def show(ctx: typer.Context, name: MaybeNameArg = None, json: JsonOpt = False) -
     from gptpriv.cli.output import say
 
     say(f"Account:       {account.name}" + ("  (current)" if doc["current"] else ""))
-    say(f"Plan:          {account.plan or 'unknown'}")
+    say(f"Plan:          {plan_label(account.plan) if account.plan else 'unknown'}")
     say(f"Email:         {account.email or '-'}")
     say(f"Training now:  {doc['training_now']}"
         f"  ({len(account.training.entries)} timeline entries; `gptpriv account history`)")
