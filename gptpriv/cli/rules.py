@@ -36,7 +36,7 @@ def rules(json: JsonOpt = False) -> None:
             say(f"     source{' (paraphrase)' if rule.paraphrase else ''}: {rule.source}")
         say()
     say("Policy history (a conversation is judged by what existed at its creation; "
-        "\"about\": the sources give only the week, taken as 00:00 UTC)")
+        "\"about\": the sources give only the week, month or year, taken as 00:00 UTC)")
     for era in ERAS:
         say(f"  - {era.id} ({era.span()}): {era.what}")
         say(f"     source: {era.source}")
