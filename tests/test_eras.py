@@ -29,9 +29,13 @@ def test_real_2023_export_with_the_device_named_is_a_contradiction(run) -> None:
     assert ("device.contradiction: this conversation was saved to history, so it was not started "
             "with Chat History & Training off on `laptop`") in text
     assert "inside era.device_toggle (2023-04-25 – about 2024-04-30)" in text
-    # Without --device, nothing is said about any device.
+    # Without --device, no notice; the text output says why the record decided nothing.
     [row] = run("check", str(REAL_2023), "--json").json()["conversations"]
     assert row["verdict"] == "eligible" and row["notices"] == []
+    assert "has Chat History & Training off on laptop inside era.device_toggle" in run(
+        "check", str(REAL_2023)).stderr
+    assert "Chat History & Training off on" not in run(
+        "check", str(REAL_2023), "--device", "phone").stderr
 
 
 def test_status_in_the_device_era_applies_the_switch_and_says_what_existed(run) -> None:

@@ -100,6 +100,7 @@ def check(
         emit_jsonl({"summary": doc["summary"], "exports": exports})
     else:
         _render(rows, doc, snapshot, explain)
+        _device_note(snapshot, exports, device)
     if fail_on and failed:
         raise typer.Exit(1)
 
@@ -170,6 +171,23 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
         where = f"byte {error['offset']}" if error["offset"] is not None else f"#{error['index']}"
         warn(f"gptpriv: skipped conversation #{error['index']} in {error['export']} ({where}): "
              f"{error['message']}")
+
+
+def _device_note(snapshot: Any, exports: list[dict[str, Any]], device: str | None) -> None:
+    """Say why recorded device switches decided nothing here, rather than stay silent."""
+    from gptpriv.cli.output import warn
+    from gptpriv.policy.eras import DEVICE_TOGGLE
+    from gptpriv.policy.switch import in_era_entries
+
+    used = {e["account"] for e in exports if e["account"]}
+    for account in (a for a in snapshot.accounts if a.name in used and not device):
+        off = [d.name for d in account.devices if any(not e.allowed for e in in_era_entries(d))]
+        if off:
+            warn(f"gptpriv: note: account {account.name} has Chat History & Training off on "
+                 f"{', '.join(off)} inside {DEVICE_TOGGLE.named()}; an export does not say which "
+                 "device a conversation came from, and one saved to history was started with "
+                 "the switch on, so these records decide no conversation of the era "
+                 "(`--device NAME` reports a contradiction)")
 
 
 def _explain(row: dict[str, Any]) -> None:
