@@ -31,6 +31,9 @@ def test_golden_case(path: Path) -> None:
     if "message_contains" in expect:  # e.g. the era that decided, as --explain shows it
         said = [r.message for r in verdict.reasons + verdict.notices]
         assert any(expect["message_contains"] in m for m in said), said
+    if "message_lacks" in expect:
+        said = [r.message for r in verdict.reasons + verdict.notices]
+        assert not any(expect["message_lacks"] in m for m in said), said
     if "disclosures" in expect:
         assert len(verdict.disclosures) == len(expect["disclosures"])
         for got, want in zip(verdict.disclosures, expect["disclosures"], strict=True):
