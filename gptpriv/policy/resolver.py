@@ -99,6 +99,8 @@ def resolve(settings: Settings, conversation: Conversation) -> Verdict:
 
 def _era_notices(account: Account | None, conversation: Conversation) -> tuple[Reason, ...]:
     """device.contradiction for an export conversation; the retention notices for `status`."""
+    if not conversation.device and not conversation.planned:
+        return ()  # the common case of `check`: nothing here can apply
     when, notices = conversation.create_time, []
     device = account.device(conversation.device) if account and conversation.device else None
     if (account is not None and device is not None and not conversation.planned
