@@ -113,3 +113,5 @@ def test_api_plan_before_2023_03_01_and_team_as_business(run) -> None:
     run("account", "set", "org", "--plan", "team")
     doc = run("status", "--at", "2025-01-01", "--json").json()
     assert "plan `team` (Team, now Business)" in doc["reasons"][0]["message"]
+    assert "Plan: team (Team, now Business: renamed on 2025-08-29)" in run(
+        "status", "--at", "2025-01-01").stdout.splitlines()

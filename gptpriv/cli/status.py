@@ -58,7 +58,7 @@ def status(
         + (f" with GPT {gpt}" if gpt else "") + (f" on device {device}" if device else "") + ":")
     say(f"At that time: {control}")
     if found is not None and found.plan == "team":
-        say("Plan: team (Team, now Business: renamed on 2025-08-29)")
+        say(f"Plan: team (Team, now Business: renamed on {eras.TEAM_NAMED_BUSINESS.start})")
     say(f"Training: {SENTENCE_LABELS[verdict.verdict]}")
     for reason in verdict.reasons:
         say(f"  {reason.rule}: {reason.message}")
