@@ -9,14 +9,36 @@ from typing import NamedTuple
 from gptpriv.errors import NotFound, show
 from gptpriv.policy.facts import Call, Conversation
 from gptpriv.policy.resolver import Settings, Verdict, planned_calls, resolve
-from gptpriv.profiles.model import Account, Gpt, Snapshot
+from gptpriv.profiles.model import Account, Device, Gpt, Snapshot
 from gptpriv.profiles.store import Store
 
 
 class DeviceState(NamedTuple):
     name: str
-    history_on: bool | None  # the legacy switch at the moment asked about
+    # The legacy switch at the moment asked about; after era.device_toggle, what it was when
+    # the era ended; None before the era (no switch yet) or with no entry dated inside it.
+    history_on: bool | None
     since: datetime | None  # when that entry was recorded; None before any entry
+    recorded: bool = True  # some entry is dated inside era.device_toggle
+    switch: str = "existed"  # at the moment: "existed", "ended" or "not yet"
+
+
+def device_state(device: Device, moment: datetime) -> DeviceState:
+    """What `status` says of a device at `moment`; never a default shown as a fact."""
+    from gptpriv.policy import eras
+    from gptpriv.policy.switch import device_switch, in_era_entries
+
+    entries = in_era_entries(device)
+    if not entries:
+        return DeviceState(device.name, None, None, False,
+                           "existed" if eras.in_device_era(moment) else
+                           "ended" if moment >= eras.DEVICE_UNTIL else "not yet")
+    if eras.in_device_era(moment):
+        entry, value = device_switch(device, moment)
+        return DeviceState(device.name, value, entry.at if entry else None)
+    if moment >= eras.DEVICE_UNTIL:
+        return DeviceState(device.name, entries[-1].allowed, entries[-1].at, True, "ended")
+    return DeviceState(device.name, None, None, True, "not yet")
 
 
 class Status(NamedTuple):
@@ -58,10 +80,7 @@ def planned_status(store: Store, *, account: str | None, gpt: str | None, device
         sources["feedback"] = "--feedback option"
     conversation = Conversation(create_time=moment, gpt_ids=(gpt_ref,) if gpt_ref else (),
                                 temporary=temporary, feedback=feedback, device=device,
-                                calls=calls, sources=sources)
+                                calls=calls, sources=sources, planned=True)
     verdict = resolve(Settings(found, snapshot), conversation)
-    devices = tuple(
-        DeviceState(d.name, d.history.value_at(moment), e.at if (e := d.history.entry_at(moment)) else None)
-        for d in (found.devices if found else ())
-    )
+    devices = tuple(device_state(d, moment) for d in (found.devices if found else ()))
     return Status(found, verdict, devices, profile)

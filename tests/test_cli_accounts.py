@@ -21,10 +21,12 @@ def test_account_list_plain_table(run) -> None:
     run("account", "add", "work", "--plan", "plus", "--email", "me@example.com")
     run("account", "add", "team", "--plan", "team")
     assert run("account", "list").stdout == (
-        "   NAME  PLAN  EMAIL           TRAINING NOW  DEVICES\n"
-        "   team  team                  off           0\n"
-        "*  work  plus  me@example.com  allowed       0\n"
+        "   NAME  PLAN                EMAIL           TRAINING NOW  DEVICES\n"
+        "   team  Team, now Business                  off           0\n"
+        "*  work  plus                me@example.com  allowed       0\n"
     )
+    assert run("account", "show", "team").stdout.splitlines()[1] == "Plan:          Team, now Business"
+    assert run("account", "show", "team", "--json").json()["plan"] == "team"  # the stored value
 
 
 def test_account_show_json_contract(run) -> None:
@@ -37,7 +39,8 @@ def test_account_show_json_contract(run) -> None:
     assert doc["training"] == [
         {"number": 1, "at": "2024-05-01T07:30:00Z", "allowed": False, "note": "settings", "changes": True}
     ]
-    assert doc["devices"] == [{"name": "laptop", "history": "on", "timeline": []}]
+    # never recorded: the default is no fact
+    assert doc["devices"] == [{"name": "laptop", "history": "not recorded", "timeline": []}]
 
 
 def test_history_shows_default_and_no_change_entries(run) -> None:
@@ -118,15 +121,21 @@ def test_devices_have_their_own_timelines(run, monkeypatch) -> None:
     run("account", "add", "work", "--plan", "plus")
     assert run("device", "add").stdout == "Added device my-laptop to account work.\n"
     run("device", "add", "phone")
+    run("device", "add", "tablet")
     run("device", "history-off", "--at", "2023-05-01")
     run("device", "history-on", "phone", "--at", "2023-06-01")
     doc = run("device", "list", "--json").json()
-    assert [(d["name"], d["history"]) for d in doc["devices"]] == [("my-laptop", "off"), ("phone", "on")]
+    assert [(d["name"], d["history"]) for d in doc["devices"]] == [
+        ("my-laptop", "off"), ("phone", "on"), ("tablet", "not recorded")]
     assert run("device", "list").stdout.splitlines()[1:] == [
-        "DEVICE     CHAT HISTORY & TRAINING NOW  ENTRIES",
-        "my-laptop  off                          1",
-        "phone      on                           1",
+        "DEVICE     CHAT HISTORY & TRAINING (LAST RECORDED)  ENTRIES",
+        "my-laptop  off                                      1",
+        "phone      on                                       1",
+        "tablet     not recorded                             0",
+        "The per-device switch existed 2023-04-25 – about 2024-04-30; after it the control is "
+        "account-wide (`gptpriv account history`).",
     ]
+    run("device", "remove", "tablet", "--yes")
     result = run("device", "history-off", "tablet", ok=False)
     assert result.exit_code == 2 and "no device named `tablet`" in result.stderr
     run("device", "remove", "phone", "--yes")

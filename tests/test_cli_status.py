@@ -23,7 +23,12 @@ def test_status_json_contract(run) -> None:
         "consent_source": doc["disclosures"][0]["consent_source"], "sent": True, "gpt_id": "g-travel",
             "flags": []}]
     assert "consents[0]" in doc["disclosures"][0]["consent_source"]
-    assert doc["devices"] == [{"name": "laptop", "history": "off", "since": "2023-05-01T00:00:00Z"}]
+    # 2024-06-01 is after the per-device switch ended: what it was then, and that it ended.
+    assert doc["devices"] == [{"name": "laptop", "history": "off", "since": "2023-05-01T00:00:00Z",
+                               "switch": "ended"}]
+    assert doc["eras"] == ["era.api_not_trained", "era.privacy_request", "era.account_control",
+                           "era.temporary_chat", "era.memory", "era.gpts"]
+    assert doc["control"].startswith("the account-wide \"Improve the model for everyone\"")
     assert [n["rule"] for n in doc["notices"]] == ["builder.no_access"]
 
 
@@ -52,8 +57,10 @@ def test_status_for_a_newcomer_is_undetermined_and_says_what_is_missing(run) -> 
 def test_status_unknown_gpt_id_and_text_output(run) -> None:
     run("account", "add", "me", "--plan", "pro")
     text = run("status", "--gpt", "g-unknown1", "--at", "2025-01-01").stdout
-    assert text.splitlines()[:2] == [
+    assert text.splitlines()[:3] == [
         "A conversation started 2025-01-01 00:00 +0000 on account me with GPT g-unknown1:",
+        "At that time: the account-wide \"Improve the model for everyone\" control, which "
+        "applies to the entire account (era.account_control (about 2024-04-30 –))",
         "Training: undetermined (not known: a fact that decides it is not recorded)",
     ]
     assert "gpt.builder_setting_unknown" in text
@@ -76,6 +83,13 @@ def test_rules_lists_every_rule_with_sources(run) -> None:
     assert [r["id"] for r in doc["rules"]] == [r.id for r in RULES]
     assert all(r["source"] for r in doc["rules"])
     text = run("rules").stdout
-    assert "7. feedback.given" in text and "source (paraphrase):" in text
+    assert "7. feedback.given" in text and "https://help.openai.com/en/articles/5722486" in text
     for rule in RULES:
         assert rule.id in text
+    from gptpriv.policy.eras import ERAS
+
+    assert [e["id"] for e in doc["eras"]] == [e.id for e in ERAS]
+    assert doc["eras"][2] == {
+        "id": "era.device_toggle", "from": "2023-04-25", "until": "2024-04-30",
+        "what": ERAS[2].what, "source": ERAS[2].source, "approximate": True}
+    assert "  - era.device_toggle (2023-04-25 – about 2024-04-30): " in text

@@ -143,7 +143,10 @@ def test_hostile_report_links_only_web_addresses(hostile_report: Path) -> None:
     # The hostile Action's policy, and each conversation's own chat, its id quoted into one
     # path segment (no control or bidi character survives into the address).
     chats = [h for h in hrefs if h.startswith("https://chatgpt.com/c/")]
-    assert sorted(set(hrefs) - set(chats)) == ["https://ok.example/privacy"]
+    # The rule table's sources link the Help Center articles they cite.
+    sources = [h for h in hrefs if re.fullmatch(r"https://help\.openai\.com/en/articles/\d+", h)]
+    assert sources
+    assert sorted(set(hrefs) - set(chats) - set(sources)) == ["https://ok.example/privacy"]
     assert chats and all(re.fullmatch(r"https://chatgpt\.com/c/[A-Za-z0-9%_.~-]+", h) for h in chats)
     # The script address and the address with a bidi override are shown, marked, not linked.
     assert ('<code class="unlinked">javascript:document.title=&#x27;pwned&#x27;</code> '

@@ -28,6 +28,12 @@ def test_golden_case(path: Path) -> None:
         assert any(expect["source_contains"] in r.source for r in verdict.reasons)
     if "notices" in expect:
         assert [n.rule for n in verdict.notices] == expect["notices"]
+    if "message_contains" in expect:  # e.g. the era that decided, as --explain shows it
+        said = [r.message for r in verdict.reasons + verdict.notices]
+        assert any(expect["message_contains"] in m for m in said), said
+    if "message_lacks" in expect:
+        said = [r.message for r in verdict.reasons + verdict.notices]
+        assert not any(expect["message_lacks"] in m for m in said), said
     if "disclosures" in expect:
         assert len(verdict.disclosures) == len(expect["disclosures"])
         for got, want in zip(verdict.disclosures, expect["disclosures"], strict=True):
@@ -56,6 +62,8 @@ def test_rule_table_order_matches_rules_md() -> None:
     steps = [(r.step, r.id) for r in RULES if r.kind == "training"]
     assert steps == [(1, "plan.business"), (2, "chat.temporary"), (3, "account.training_off"),
                      (3, "device.history_off"), (4, "gpt.builder_training_off"),
-                     (5, "account.setting_unknown"), (6, "gpt.builder_setting_unknown"),
-                     (7, "feedback.given"), (8, "consumer.default")]
-    assert [r.id for r in RULES if r.paraphrase] == ["feedback.given"]
+                     (5, "account.setting_unknown"), (5, "device.carried_over"),
+                     (6, "gpt.builder_setting_unknown"), (7, "feedback.given"),
+                     (8, "consumer.default")]
+    # The feedback rule quotes Help Center article 5722486 now: no paraphrase is left.
+    assert [r.id for r in RULES if r.paraphrase] == []

@@ -19,6 +19,7 @@ from gptpriv.cli.common import (
     store,
     timeline_json,
 )
+from gptpriv.policy.eras import ACCOUNT_CONTROL, DEVICE_TOGGLE, plan_label
 from gptpriv.profiles.model import PLANS
 
 if TYPE_CHECKING:
@@ -63,8 +64,9 @@ def account_json(account: Account, current: str | None) -> dict[str, Any]:
         "training_default": setting_word(account.training.default),
         "training": tl(account.training),
         "devices": [
-            {"name": d.name, "history": setting_word(d.history.value_at(moment), "on", "off"),
-             "timeline": tl(d.history)}
+            # A device never recorded is "not recorded", not the switch's default shown as a fact.
+            {"name": d.name, "history": setting_word(d.history.value_at(moment), "on", "off")
+             if d.history.entries else "not recorded", "timeline": tl(d.history)}
             for d in account.devices
         ],
         "consents": [
@@ -129,7 +131,7 @@ def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
         return
     moment = now()
     table(["", "name", "plan", "email", "training now", "devices"], [
-        ["*" if a.name == current else "", a.name, a.plan or "?", a.email or "",
+        ["*" if a.name == current else "", a.name, plan_label(a.plan) if a.plan else "?", a.email or "",
          setting_word(a.training.value_at(moment)), str(len(a.devices))]
         for a in found
     ])
@@ -152,7 +154,7 @@ def show(ctx: typer.Context, name: MaybeNameArg = None, json: JsonOpt = False) -
     from gptpriv.cli.output import say
 
     say(f"Account:       {account.name}" + ("  (current)" if doc["current"] else ""))
-    say(f"Plan:          {account.plan or 'unknown'}")
+    say(f"Plan:          {plan_label(account.plan) if account.plan else 'unknown'}")
     say(f"Email:         {account.email or '-'}")
     say(f"Training now:  {doc['training_now']}"
         f"  ({len(account.training.entries)} timeline entries; `gptpriv account history`)")
@@ -201,19 +203,33 @@ def _record(ctx: typer.Context, name: str | None, allowed: bool, at: str | None,
     say(recorded(f"training {word} for account {account_name}", moment, changed))
     if not allowed:
         say("It covers conversations created from then on; earlier ones are not affected.")
+    if moment < ACCOUNT_CONTROL.begins:
+        from gptpriv.cli.output import warn
+        from gptpriv.timeutil import iso_utc
+
+        warn(f"gptpriv: note: before {ACCOUNT_CONTROL.start_text()} the account-wide opt-out was "
+             "a privacy request (the form, or the privacy portal's \"do not train on my "
+             "content\"); the Chat History & Training switch is recorded per device: "
+             f"`gptpriv device history-off DEVICE --at {iso_utc(moment)}`")
 
 
-@app.command("opt-out")
+_ACCOUNT_HELP = (
+    "the account-wide training control: \"Improve the model for everyone\" in Settings > Data "
+    f"controls (from {ACCOUNT_CONTROL.start_text()}); before that, an opt-out by privacy request "
+    "(the form, or the privacy portal's \"do not train on my content\"). The per-device \"Chat "
+    f"History & Training\" switch ({DEVICE_TOGGLE.span()}) is recorded with `gptpriv device "
+    "history-off|history-on`.")
+
+
+@app.command("opt-out", help=f"Record that you turned off {_ACCOUNT_HELP}")
 def opt_out(ctx: typer.Context, name: MaybeNameArg = None, at: AtOpt = None,
             note: NoteOpt = None) -> None:
-    """Record that "Improve the model for everyone" was turned off."""
     _record(ctx, name, False, at, note)
 
 
-@app.command("opt-in")
+@app.command("opt-in", help=f"Record that you turned back on {_ACCOUNT_HELP}")
 def opt_in(ctx: typer.Context, name: MaybeNameArg = None, at: AtOpt = None,
            note: NoteOpt = None) -> None:
-    """Record that "Improve the model for everyone" was turned on."""
     _record(ctx, name, True, at, note)
 
 

@@ -122,6 +122,7 @@ def check(
     else:
         rows.sort(key=_created, reverse=sort == "newest")
         _render(rows, doc, snapshot, explain, filtered=filters != Filters())
+        _device_note(snapshot, exports, device)
     if fail_on and failed:
         raise typer.Exit(1)
 
@@ -265,6 +266,23 @@ def _parties(disclosures: list[dict[str, Any]]) -> str:
     sent = {d["party"] for d in disclosures if d["sent"]}
     declined = {d["party"] for d in disclosures} - sent
     return ", ".join([*sorted(sent), *(f"{p} (declined, nothing sent)" for p in sorted(declined))])
+
+
+def _device_note(snapshot: Any, exports: list[dict[str, Any]], device: str | None) -> None:
+    """Say why recorded device switches decided nothing here, rather than stay silent."""
+    from gptpriv.cli.output import warn
+    from gptpriv.policy.eras import DEVICE_TOGGLE
+    from gptpriv.policy.switch import in_era_entries
+
+    used = {e["account"] for e in exports if e["account"]}
+    for account in (a for a in snapshot.accounts if a.name in used and not device):
+        off = [d.name for d in account.devices if any(not e.allowed for e in in_era_entries(d))]
+        if off:
+            warn(f"gptpriv: note: account {account.name} has Chat History & Training off on "
+                 f"{', '.join(off)} inside {DEVICE_TOGGLE.named()}; an export does not say which "
+                 "device a conversation came from, and one saved to history was started with "
+                 "the switch on, so these records decide no conversation of the era "
+                 "(`--device NAME` reports a contradiction)")
 
 
 def _explain(row: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """`gptpriv device ...`: the legacy per-device "Chat History & Training" toggle.
 
-It never synced across devices, so each device has its own dated timeline.
+It never synced across devices, so each device has its own dated timeline. It existed only in
+era.device_toggle (2023-04-25 to about 2024-04-30); after it the control is account-wide.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from gptpriv.cli.common import (
     happened,
     store,
 )
+from gptpriv.policy.eras import DEVICE_TOGGLE
 
 app = typer.Typer(help='Devices and their legacy "Chat History & Training" toggle (never synced).',
                   no_args_is_help=True)
@@ -66,9 +68,11 @@ def list_(ctx: typer.Context, account: AccountOpt = None, json: JsonOpt = False)
     if not devices:
         say(f"No devices on account {found.name}: add this one with `gptpriv device add`.")
         return
-    table(["device", "chat history & training now", "entries"],
+    table(["device", "chat history & training (last recorded)", "entries"],
           [[d["name"], d["history"], str(len(d["timeline"]))] for d in devices],
           title=f"Devices of account {found.name}")
+    say(f"The per-device switch existed {DEVICE_TOGGLE.span()}; after it the control is "
+        "account-wide (`gptpriv account history`).")
 
 
 def _record(ctx: typer.Context, name: str | None, account: str | None, on: bool,
@@ -82,19 +86,32 @@ def _record(ctx: typer.Context, name: str | None, account: str | None, on: bool,
     changed = accounts.record_device(store(ctx), account_name, device, history_on=on,
                                      at=moment, note=note)
     say(recorded(f"Chat History & Training {'on' if on else 'off'} on device {device}", moment, changed))
+    from gptpriv.policy.eras import in_device_era
+
+    if not in_device_era(moment):
+        from gptpriv.cli.output import warn
+
+        warn(f"gptpriv: warning: the per-device switch existed only {DEVICE_TOGGLE.span()}, so "
+             "this entry is ignored (`gptpriv doctor`: lint.device_outside_era); record the "
+             "account-wide control with `gptpriv account opt-out|opt-in --at WHEN`")
 
 
-@app.command("history-off")
+_DEVICE_HELP = (
+    f"the device's \"Chat History & Training\" switch, which existed {DEVICE_TOGGLE.span()}, "
+    "per browser or app, and did not sync; a chat started with it off was not saved to history "
+    "(so it is never in an export). After it, record the account-wide control with `gptpriv "
+    "account opt-out|opt-in`.")
+
+
+@app.command("history-off", help=f"Record that you turned off {_DEVICE_HELP}")
 def history_off(ctx: typer.Context, name: DeviceArg = None, account: AccountOpt = None,
                 at: AtOpt = None, note: NoteOpt = None) -> None:
-    """Record that the device's "Chat History & Training" toggle was turned off."""
     _record(ctx, name, account, False, at, note)
 
 
-@app.command("history-on")
+@app.command("history-on", help=f"Record that you turned on {_DEVICE_HELP}")
 def history_on(ctx: typer.Context, name: DeviceArg = None, account: AccountOpt = None,
                at: AtOpt = None, note: NoteOpt = None) -> None:
-    """Record that the device's "Chat History & Training" toggle was turned on."""
     _record(ctx, name, account, True, at, note)
 
 

@@ -1,4 +1,5 @@
-"""`gptpriv rules`: the rule table the resolver and doctor implement, with sources."""
+"""`gptpriv rules`: the rule table the resolver and doctor implement, with sources, and the
+policy history (what existed when) it judges each conversation by."""
 
 from __future__ import annotations
 
@@ -11,19 +12,22 @@ app = typer.Typer()
 
 @app.command("rules")
 def rules(json: JsonOpt = False) -> None:
-    """The rules, in the order they are applied, with the source of each (paraphrases marked)."""
+    """The rules, in the order they are applied, with the source of each (paraphrases marked),
+    and the policy eras: which controls existed when."""
+    from gptpriv.policy.eras import ERAS
     from gptpriv.policy.rules import RULES
 
     if json:
         from gptpriv.cli.output import emit_json
 
-        emit_json({"rules": [r._asdict() for r in RULES]})
+        emit_json({"rules": [r._asdict() for r in RULES], "eras": [e.as_dict() for e in ERAS]})
         return
     from gptpriv.cli.output import say
 
     titles = {"training": "Training eligibility (first step that decides ends the evaluation)",
               "disclosure": "Who can see the conversation",
-              "notice": "What is kept, and what is remembered", "lint": "Lints (gptpriv doctor)"}
+              "notice": "Notices (what is kept, and what an export proves)",
+              "lint": "Lints (gptpriv doctor)"}
     for kind, title in titles.items():
         say(title)
         for rule in (r for r in RULES if r.kind == kind):
@@ -31,3 +35,8 @@ def rules(json: JsonOpt = False) -> None:
             say(f"  {step}{rule.id}: when {rule.when} -> {rule.effect}")
             say(f"     source{' (paraphrase)' if rule.paraphrase else ''}: {rule.source}")
         say()
+    say("Policy history (a conversation is judged by what existed at its creation; "
+        "\"about\": the sources give only the week, month or year, taken as 00:00 UTC)")
+    for era in ERAS:
+        say(f"  - {era.id} ({era.span()}): {era.what}")
+        say(f"     source: {era.source}")

@@ -28,6 +28,7 @@ def status(
     at: AtOpt = None, json: JsonOpt = False,
 ) -> None:
     """Would a conversation started now (or --at WHEN) be used for training? Who would see it?"""
+    from gptpriv.policy import eras
     from gptpriv.policy.resolver import verdict_dict
     from gptpriv.policy.steps import for_one
     from gptpriv.status import planned_status
@@ -37,11 +38,16 @@ def status(
     result = planned_status(store(ctx), account=account, gpt=gpt, device=device, temporary=temporary,
                             feedback=feedback, moment=moment, at_given=at is not None)
     found, verdict = result.account, result.verdict
-    devices = [{"name": d.name, "history": "on" if d.history_on else "off",
-                "since": iso_utc(d.since) if d.since else None} for d in result.devices]
+    # "not recorded" for a device with no entry in the switch's era: a default is no fact.
+    devices = [{"name": d.name, "history": "not recorded" if not d.recorded else
+                "did not exist" if d.switch == "not yet" else "on" if d.history_on else "off",
+                "since": iso_utc(d.since) if d.since else None, "switch": d.switch}
+               for d in result.devices]
+    control = eras.control_at(moment)
     doc = {"account": found.name if found else None, "at": iso_utc(moment), "gpt": gpt,
            "device": device, "temporary": temporary, "feedback": feedback,
-           **verdict_dict(verdict), "devices": devices}
+           **verdict_dict(verdict), "devices": devices, "control": control,
+           "eras": [e.id for e in eras.ERAS if e.holds_at(moment)]}
     steps = doc["next_steps"] = for_one(verdict)
     if json:
         from gptpriv.cli.output import emit_json
@@ -54,14 +60,19 @@ def status(
     say(f"A {'temporary ' if temporary else ''}conversation started {local_text(moment)}"
         f" on account {found.name if found else '(none recorded)'}"
         + (f" with GPT {gpt}" if gpt else "") + (f" on device {device}" if device else "") + ":")
+    say(f"At that time: {control}")
+    if found is not None and found.plan == "team":
+        say(f"Plan: team (Team, now Business: renamed on {eras.TEAM_NAMED_BUSINESS.start})")
     say(f"Training: {LABELS[verdict.verdict]} ({MEANINGS[verdict.verdict]})")
     for reason in verdict.reasons:
         say(f"  {reason.rule}: {reason.message}")
         say(f"    from: {reason.source}")
     for fact in verdict.missing:
         say(f"  missing: {fact}")
+    labels = {"builder.no_access": "Builder", "retention.temporary": "Kept",
+              "retention.preservation_order": "Kept"}
     for notice in verdict.notices:
-        say(f"Builder: {notice.message}")
+        say(f"{labels.get(notice.rule, notice.rule)}: {notice.message}")
     if gpt and result.gpt is None:
         say(f"Actions: not known for GPT {gpt}: it has no profile, so what it sends out is not "
             f"recorded; record it with `gptpriv gpt create NAME --id {gpt} --not-mine` and "
@@ -73,8 +84,13 @@ def status(
             "not consequential: Always allow possible" if d.consequential is False else "consequential?")
         say(f"  {d.party} {d.operation or '(no operation recorded)'} ({kind}); "
             f"consent on record: {d.consent}; privacy policy: {d.privacy_policy or 'none'}")
+    era = eras.DEVICE_TOGGLE
     if devices:
-        say("Devices (the legacy switch never synced; each has its own):")
+        say({"existed": "Devices (the legacy switch never synced; each has its own):",
+             "ended": f"Devices (the per-device switch ended {era.until_text()}; "
+                      "each as it was then):",
+             "not yet": f"Devices (the per-device switch did not exist yet: {era.span()}):"}[
+            result.devices[0].switch])
     for state in devices:
         say(f"  {state['name']}: Chat History & Training {state['history']}"
             + (f" since {state['since']}" if state["since"] else ""))
@@ -82,3 +98,6 @@ def status(
         say("What you can do:")
     for step in steps:
         say(f"- {step['id']}: {step['why']}. How: {step['how']}")
+    if device and not eras.in_device_era(moment):
+        say(f"Device {device}: its switch did not exist at that time ({era.named()}), so it "
+            "does not count")

@@ -91,3 +91,6 @@ class Conversation(NamedTuple):
     # Facts the export has but that cannot be read (a `create_time` of "yesterday"): as
     # unknown as a missing fact, and said so, never mistaken for one that is absent.
     unreadable: tuple[str, ...] = ()
+    # A conversation not started yet (`status`), not one read from an export: an exported one
+    # from era.device_toggle was saved to history, so its device's switch was on.
+    planned: bool = False

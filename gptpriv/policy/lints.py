@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from gptpriv.errors import InvalidValue
+from gptpriv.policy import eras
+from gptpriv.policy.switch import in_era_entries
 from gptpriv.profiles.checks import email_key
-from gptpriv.profiles.model import Account, Gpt, Snapshot, Timeline
+from gptpriv.profiles.model import Account, Gpt, Snapshot
 
 LEVELS = ("info", "warning", "error")
 FAIL_LEVELS = ("warning", "error")  # what `doctor --fail-on` takes
@@ -31,6 +33,7 @@ def run_lints(snapshot: Snapshot, now: datetime) -> list[Finding]:
     findings: list[Finding] = []
     for account in snapshot.accounts:
         findings += devices_disagree(account, now)
+        findings += device_outside_era(account)
         findings += always_allow_consequential(account, snapshot)
     for gpt in snapshot.gpts:
         findings += gpt_lints(gpt)
@@ -41,41 +44,41 @@ def run_lints(snapshot: Snapshot, now: datetime) -> list[Finding]:
 def devices_disagree(account: Account, now: datetime) -> list[Finding]:
     """The legacy toggle never synced: flag moments where recorded devices differ.
 
-    Only devices with at least one recorded entry are compared: a device never recorded says
-    nothing about what its switch was. One sweep over the entries in time order, keeping
-    each source's value as it goes: linear in entries (50,000 entries in well under a second).
+    Only devices with at least one entry inside era.device_toggle are compared, only at
+    moments inside it: a device never recorded says nothing about what its switch was, an
+    entry outside the era is ignored (lint.device_outside_era), and after the era there is one
+    account-wide control, so nothing can disagree.
     """
-    recorded = [d for d in account.devices if d.history.entries]
-    sources: list[tuple[str, Timeline]] = [(d.name, d.history) for d in recorded]
-    if recorded and not account.is_business:
-        sources.append(("the account", account.training))
-    # Stable sort on time alone: entries of one source at the same moment keep their order,
-    # so the later one is applied last and wins, as Timeline.value_at has it.
-    events = sorted(((e.at, i, e.allowed) for i, (_, t) in enumerate(sources) for e in t.entries),
-                    key=lambda event: event[0])
-    # Values are compared after the last event of each moment. Before the first event every
-    # source has its default (devices on; the account's plan default or unknown), which never
-    # disagree; other moments (`now`, a business account's own entries) change no value.
-    values: list[bool | None] = [t.default for _, t in sources]
+    histories = {d.name: d.history._replace(entries=in_era_entries(d)) for d in account.devices}
+    recorded = [name for name, history in histories.items() if history.entries]
+    # The last instant of the era stands for "now" once it has ended.
+    last = min(now, eras.DEVICE_UNTIL - timedelta(microseconds=1))
+    moments = sorted(m for m in {e.at for name in recorded for e in histories[name].entries}
+                     | {e.at for e in account.training.entries} | {last}
+                     if eras.in_device_era(m))
+
+    def value(name: str, moment: datetime) -> bool | None:
+        if name == "the account":
+            return account.training.value_at(moment)
+        return histories[name].value_at(moment)
+
     found: dict[tuple[str, str], datetime] = {}  # the first moment each pair disagreed
-    changed = False
-    for position, (moment, source, allowed) in enumerate(events):
-        changed = changed or values[source] != allowed
-        values[source] = allowed
-        if not changed or (position + 1 < len(events) and events[position + 1][0] == moment):
-            continue  # nothing changed, or more of this moment to apply first
-        changed = False
-        states = [(name, value) for (name, _), value in zip(sources, values, strict=True)
-                  if value is not None]
+    for moment in moments:
+        states = [(name, value(name, moment)) for name in recorded]
+        account_value = account.training.value_at(moment)
+        if account_value is not None and recorded and not account.is_business:
+            states.append(("the account", account_value))
         for i, (a, a_value) in enumerate(states):
             for b, b_value in states[i + 1:]:
                 if a_value != b_value:
                     found.setdefault((a, b), moment)
+    still = " and still do" if eras.in_device_era(now) else (
+        f" until the switch ended ({eras.DEVICE_TOGGLE.until_text()})")
     return [
         Finding(
             "lint.devices_disagree", "warning", str(account.path),
             f"account {account.name}: {_pair(a, b)} disagree from {since:%Y-%m-%d %H:%M} UTC"
-            + (" and still do" if _still(account, a, b, now) else ""),
+            + (still if value(a, last) != value(b, last) else ""),
             "the switch never synced: check Settings > Data controls on each device, then "
             "record what you find with `gptpriv device history-on|history-off`",
         )
@@ -120,21 +123,33 @@ def duplicate_gpt_ids(snapshot: Snapshot) -> list[Finding]:
     ]
 
 
+def device_outside_era(account: Account) -> list[Finding]:
+    """A device entry dated when the per-device switch did not exist: the resolver ignores it."""
+    era = eras.DEVICE_TOGGLE
+    return [
+        Finding(
+            "lint.device_outside_era", "warning", str(account.path),
+            f"account {account.name}: device {device.name} has an entry dated "
+            f"{entry.at:%Y-%m-%d %H:%M} UTC (devices.{device.name}.history[{entry.index}]), "
+            f"outside {era.named()}: that switch did not exist then, so it is ignored",
+            ("after the switch ended the control is account-wide: record it with "
+             f"`gptpriv account opt-out|opt-in {account.name} --at WHEN`"
+             if entry.at >= eras.DEVICE_UNTIL else
+             "before the switch existed, an opt-out was a privacy request: record it with "
+             f"`gptpriv account opt-out {account.name} --at WHEN`")
+            + "; the device entry stays ignored (edit the file, or "
+            f"`gptpriv device remove {device.name} --account {account.name}`, to drop it)",
+        )
+        for device in account.devices for entry in device.history.entries
+        if not eras.in_device_era(entry.at)
+    ]
+
+
 def _pair(a: str, b: str) -> str:
     def name(x: str) -> str:
         return x if x == "the account" else f"device {x}"
 
     return f"{name(a)} and {name(b)}"
-
-
-def _still(account: Account, a: str, b: str, now: datetime) -> bool:
-    def value(name: str) -> bool | None:
-        if name == "the account":
-            return account.training.value_at(now)
-        device = account.device(name)
-        return device.history.value_at(now) if device else None
-
-    return value(a) != value(b)
 
 
 def always_allow_consequential(account: Account, snapshot: Snapshot) -> list[Finding]:

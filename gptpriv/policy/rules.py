@@ -18,29 +18,38 @@ class Rule(NamedTuple):
     paraphrase: bool = False  # the source's exact wording was not kept: we say so
 
 
-_FAQ = "OpenAI Help Center, \"GPTs Data Privacy FAQs\" (article 8554402)"
+_HELP = "https://help.openai.com/en/articles/"
+_FAQ = f"OpenAI Help Center, \"GPTs Data Privacy FAQs\" (article 8554402, {_HELP}8554402)"
 _DATA_CONTROLS = ("OpenAI Help Center, data controls FAQ: switching training off covers "
                   "\"any conversations created while training is disabled\"; the privacy "
-                  "portal's opt-out \"is forward looking\"")
+                  "portal's opt-out \"is forward looking\"; before the account-wide control, "
+                  f"article 7039943 ({_HELP}7039943): \"This opt out will apply on a "
+                  "going-forward basis only.\"")
+_NEW_WAYS = ("OpenAI, \"New ways to manage your data in ChatGPT\" (2023-04-25): chats started "
+             "with history off are not used for training, do not appear in the sidebar; the "
+             "switch \"does not sync across browsers or devices\"")
+_TEMPORARY = f"OpenAI Help Center, Temporary Chat FAQ (article 8914046, {_HELP}8914046)"
 _ACTIONS = ("OpenAI, GPT Actions production notes: `x-openai-isConsequential`; without it, GET is "
             "not consequential and every other method is")
 
 RULES: tuple[Rule, ...] = (
     Rule("plan.business", "training", 1,
-         "the plan is team, business, enterprise, edu or api", "not_eligible",
+         "the plan is team (now business), business, enterprise or edu; or api for a conversation "
+         "created on or after 2023-03-01 (era.api_not_trained)", "not_eligible",
          f"{_FAQ}: API, ChatGPT Team and Enterprise content is not used for training by default; "
-         "Edu and Business follow the business terms"),
+         "Edu and Business follow the business terms; OpenAI API data usage policy (2023-03-01); "
+         f"article 12003714 ({_HELP}12003714): \"As of August 29th, 2025, we've renamed ChatGPT "
+         "Team to ChatGPT Business\""),
     Rule("chat.temporary", "training", 2, "the conversation is a temporary chat", "not_eligible",
-         "OpenAI Help Center, Temporary Chat FAQ (article 8914046): temporary chats \"won't be "
-         "used to improve our models\""),
+         f"{_TEMPORARY}: temporary chats \"won't be used to improve our models\""),
     Rule("account.training_off", "training", 3,
          "the account-wide control was off at the conversation's creation, and no feedback",
          "not_eligible", _DATA_CONTROLS),
     Rule("device.history_off", "training", 3,
-         "the named device's Chat History & Training switch was off at creation, and no feedback",
-         "not_eligible",
-         "OpenAI, \"New ways to manage your data in ChatGPT\" (2023-04-25): chats started with "
-         "history off are not used for training; the switch \"does not sync across devices\""),
+         "for a conversation not started yet (status): the named device's Chat History & "
+         "Training switch was off at creation, inside era.device_toggle, and no feedback "
+         "(never for an export conversation: see device.contradiction)",
+         "not_eligible", _NEW_WAYS),
     Rule("gpt.builder_training_off", "training", 4,
          "a GPT conversation whose builder had training off at creation",
          "not_eligible; undetermined with feedback (the sources do not say whether feedback "
@@ -50,6 +59,13 @@ RULES: tuple[Rule, ...] = (
          "the account-wide control is unknown at creation (no account profile, or no plan and "
          "no entry yet), and no feedback", "undetermined",
          "no source: gptpriv never guesses an unknown setting into a yes or a no"),
+    Rule("device.carried_over", "training", 5,
+         "created after era.device_toggle ended, no account-wide entry at or before creation, "
+         "and some device of the account was off when the era ended; no feedback",
+         "undetermined (OpenAI said a previous opt-out \"will remain\", without saying how "
+         "per-device choices became one account-wide value: record the account-wide setting)",
+         f"OpenAI Help Center, Data Controls FAQ (article 7730893, {_HELP}7730893): \"If you've "
+         "previously opted out, your choice will remain.\""),
     Rule("gpt.builder_setting_unknown", "training", 6,
          "a GPT conversation whose builder setting is unknown (no profile, or someone else's GPT "
          "with no entry)", "undetermined",
@@ -58,8 +74,11 @@ RULES: tuple[Rule, ...] = (
          "must be known"),
     Rule("feedback.given", "training", 7,
          "feedback was given while the user was opted out or unknown", "eligible",
-         "OpenAI data controls FAQ: feedback given even after opting out may make the entire "
-         "conversation usable for training", paraphrase=True),
+         "OpenAI Help Center, \"How your data is used to improve model performance\" (article "
+         f"5722486, {_HELP}5722486), FAQ \"What if I submit feedback after opting out?\": \"If "
+         "you proactively choose to submit feedback, such as by selecting thumbs up or thumbs "
+         "down on a response, the entire conversation associated with that feedback may be used "
+         "to improve our models, even if you've opted out.\""),
     Rule("consumer.default", "training", 8, "none of the above", "eligible",
          f"{_FAQ}: consumer content (Free, Plus, Pro), chats with GPTs included, may be used to "
          "improve models unless the user opts out"),
@@ -93,6 +112,25 @@ RULES: tuple[Rule, ...] = (
          "OpenAI, \"Memory and new controls for ChatGPT\" (2024-02-13); Help Center, Memory FAQ"),
     Rule("memory.excluded", "notice", None, "`is_do_not_remember` is true",
          "the conversation was excluded from Memory", "the export's `is_do_not_remember` flag"),
+    Rule("device.contradiction", "notice", None,
+         "an export conversation created inside era.device_toggle, with --device D whose switch "
+         "was off at creation",
+         "the conversation was saved to history, so it was not started with the switch off on "
+         "D: it came from another device, or the record is wrong; the other rules decide",
+         f"{_NEW_WAYS}; ChatGPT's text for the switch: \"Chats won't be saved in your history "
+         "or used for training\""),
+    Rule("retention.temporary", "notice", None, "status --temporary",
+         "a temporary chat is kept up to 30 days for safety, then deleted",
+         f"{_TEMPORARY}; OpenAI (2024-02-13)"),
+    Rule("retention.preservation_order", "notice", None,
+         "status --temporary inside era.preservation_order (2025-05-13 – 2025-09-26), on a "
+         "consumer plan or Team/Business (not Enterprise or Edu)",
+         "a court order in NYT v. OpenAI required OpenAI to preserve output logs that would "
+         "otherwise have been deleted; OpenAI still holds \"limited historical April–September "
+         "2025 user data\"",
+         "OpenAI, \"How we're responding to The New York Times' data demands\" (2025-06-05, "
+         "updated 2025-10-22): \"Our obligations under the earlier order ended on September 26, "
+         "2025.\""),
     Rule("lint.devices_disagree", "lint", None,
          "devices of one account (or a device and the account) differ at the same moment",
          "warning", "OpenAI, 2023-04-25: the switch \"does not sync across devices\""),
@@ -114,6 +152,11 @@ RULES: tuple[Rule, ...] = (
          "gptpriv: an export names its account only by the email in user.json"),
     Rule("lint.duplicate_gpt_id", "lint", None, "two GPT profiles with the same `g-...` id", "error",
          "gptpriv: exports name GPTs only by id, so one id can have only one profile"),
+    Rule("lint.device_outside_era", "lint", None,
+         "a device timeline entry dated outside era.device_toggle (2023-04-25 – about "
+         "2024-04-30): that switch did not exist then, and the resolver ignores the entry",
+         "warning",
+         _NEW_WAYS),
 )
 
 BY_ID = {rule.id: rule for rule in RULES}

@@ -295,6 +295,14 @@ def gpt_table(report: ReportBuilder, out: IO[str]) -> None:
     out.write("</tbody></table></section>\n")
 
 
+def _linked(text: str) -> str:
+    """A rule's source, escaped, with the Help Center articles it cites as links to click."""
+    import re
+
+    return re.sub(r"https://help\.openai\.com/en/articles/\d+",
+                  lambda m: f'<a href="{m[0]}" rel="noreferrer">{m[0]}</a>', escape_html(text))
+
+
 def rule_table(report: ReportBuilder, out: IO[str]) -> None:
     out.write('<section id="rules"><h2>How each verdict is decided</h2>\n<p>Training rules are '
               'applied in order; the first that decides ends the evaluation.</p>\n'
@@ -302,7 +310,7 @@ def rule_table(report: ReportBuilder, out: IO[str]) -> None:
               '<th scope="col">Step</th><th scope="col">Rule</th><th scope="col">When</th>'
               '<th scope="col">Effect</th><th scope="col">Source</th></tr></thead><tbody>\n')
     for rule in RULES:
-        source = escape_html(rule.source) + (" <em>(paraphrase)</em>" if rule.paraphrase else "")
+        source = _linked(rule.source) + (" <em>(paraphrase)</em>" if rule.paraphrase else "")
         out.write(f'<tr><td class="num">{rule.step or ""}</td><th scope="row"><code>{escape_html(rule.id)}</code>'
                   f'</th><td>{escape_html(rule.when)}</td><td>{escape_html(plain_words(rule.effect))}</td>'
                   f'<td>{source}</td></tr>\n')
