@@ -22,7 +22,9 @@ def rules(json: JsonOpt = False) -> None:
     from gptpriv.cli.output import say
 
     titles = {"training": "Training eligibility (first step that decides ends the evaluation)",
-              "disclosure": "Who can see the conversation", "lint": "Lints (gptpriv doctor)"}
+              "disclosure": "Who can see the conversation",
+              "notice": "What OpenAI may still hold (conversations deleted between exports)",
+              "lint": "Lints (gptpriv doctor)"}
     for kind, title in titles.items():
         say(title)
         for rule in (r for r in RULES if r.kind == kind):
