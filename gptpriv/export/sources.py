@@ -46,6 +46,9 @@ class Parts(NamedTuple):
     conversations: tuple[Part, ...]
     user: Part | None
     feedback: Part | None
+    # Both layouts side by side (conversations.json and conversations-NNN.json): both are
+    # read, and the same conversation may be in each, so the caller must deduplicate.
+    mixed: bool = False
 
 
 def find_parts(path: str, stdin: IO[bytes] | None = None) -> Parts:
@@ -82,7 +85,7 @@ def _folder(folder: Path) -> Parts:
         return _file_part(folder / name) if name in names else None
 
     return Parts(str(folder), tuple(_file_part(folder / n) for n in shards),
-                 optional("user.json"), optional("message_feedback.json"))
+                 optional("user.json"), optional("message_feedback.json"), _mixed(shards))
 
 
 def _zip(path: Path) -> Parts:
@@ -115,7 +118,12 @@ def _zip(path: Path) -> Parts:
 
     return Parts(str(path), tuple(part(n) for n in shards),
                  part("user.json") if "user.json" in members else None,
-                 part("message_feedback.json") if "message_feedback.json" in members else None)
+                 part("message_feedback.json") if "message_feedback.json" in members else None,
+                 _mixed(shards))
+
+
+def _mixed(shards: list[str]) -> bool:
+    return "conversations.json" in shards and len(shards) > 1
 
 
 class ZipMember:
