@@ -4,7 +4,7 @@ conversation, and count the results. Used by `gptpriv check` and `gptpriv report
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any, NamedTuple
 
@@ -142,6 +142,7 @@ class Summary:
         self.rules: Counter[str] = Counter()
         self.parties: Counter[str] = Counter()
         self.errors: list[dict[str, Any]] = []
+        self.duplicates = 0  # copies of a conversation already counted, dropped
 
     def add(self, verdict: Verdict) -> None:
         self.verdicts[verdict.verdict] += 1
@@ -158,6 +159,7 @@ class Summary:
             "total": sum(self.verdicts.values()),
             "eligible": self.verdicts["eligible"], "not_eligible": self.verdicts["not_eligible"],
             "undetermined": self.verdicts["undetermined"], "skipped": len(self.errors),
+            "duplicates": self.duplicates,
             "by_rule": dict(sorted(self.rules.items())),
             "third_parties": dict(sorted(self.parties.items())),
             "errors": self.errors,
@@ -165,9 +167,11 @@ class Summary:
 
 
 def check_export(reader: ExportReader, settings: Settings, filters: Filters, device: str | None,
-                 summary: Summary) -> Iterator[tuple[Facts, Verdict]]:
-    """Resolve each conversation as it is read; skipped ones go to the summary."""
-    for item in reader.conversations():
+                 summary: Summary, items: Iterable[Facts | Skipped] | None = None,
+                 ) -> Iterator[tuple[Facts, Verdict]]:
+    """Resolve each conversation as it is read (or those of `items`, the reader's
+    conversations that count); skipped ones go to the summary."""
+    for item in reader.conversations() if items is None else items:
         if isinstance(item, Skipped):
             summary.skip(item)
             continue

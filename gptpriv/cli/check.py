@@ -47,7 +47,6 @@ def check(
     from gptpriv.check import (
         Filters,
         Summary,
-        check_export,
         check_fail_on,
         check_verdicts,
         conversation_dict,
@@ -57,7 +56,7 @@ def check(
     )
     from gptpriv.cli.output import with_progress
     from gptpriv.errors import InvalidValue
-    from gptpriv.policy.resolver import Settings
+    from gptpriv.exports import Run, checked
     from gptpriv.timeutil import parse_when
 
     check_verdicts(verdict or [])
@@ -69,35 +68,31 @@ def check(
                       parse_when(since) if since else None, parse_when(until) if until else None,
                       frozenset(ids or ()))
     summary = Summary()
-    exports: list[dict[str, Any]] = []
+    run = Run(inputs, by_account_flag=account is not None)
     rows: list[dict[str, Any]] = []  # kept only for the text table
     failed = False
     out = _JsonStream() if json else None
-    for reader, choice in inputs:
-        exports.append({"path": reader.label,
-                        "account": choice.account.name if choice.account else None,
-                        "account_reason": choice.why})
-        settings = Settings(choice.account, snapshot)
-        results = check_export(reader, settings, filters, device, summary)
-        for facts, result in with_progress(results, reader):
-            row = conversation_dict(facts, result, reader.label, redact)
-            failed = failed or fails(fail_on, row)
-            if out is not None:
-                out.conversation(row)
-            elif jsonl:
-                from gptpriv.cli.output import emit_jsonl
+    for k, facts, result in checked(run, snapshot, filters, device, summary, with_progress):
+        row = conversation_dict(facts, result, inputs[k].reader.label, redact)
+        failed = failed or fails(fail_on, row)
+        if out is not None:
+            out.conversation(row)
+        elif jsonl:
+            from gptpriv.cli.output import emit_jsonl
 
-                emit_jsonl(row)
-            else:
-                rows.append(row)
+            emit_jsonl(row)
+        else:
+            rows.append(row)
+    exports = run.exports()
+    deleted = run.deleted_between_exports(redact)
     doc = {"account": exports[0]["account"] if len({e["account"] for e in exports}) == 1 else None,
-           "exports": exports, "summary": summary.as_dict()}
+           "exports": exports, "summary": summary.as_dict(), "deleted_between_exports": deleted}
     if out is not None:
         out.close(doc)
     elif jsonl:
         from gptpriv.cli.output import emit_jsonl
 
-        emit_jsonl({"summary": doc["summary"], "exports": exports})
+        emit_jsonl({"summary": doc["summary"], "exports": exports, "deleted_between_exports": deleted})
     else:
         _render(rows, doc, snapshot, explain)
     if fail_on and failed:
@@ -139,13 +134,19 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
     from gptpriv.timeutil import local_text, parse_when
 
     names = {g.id: g.name for g in snapshot.gpts if g.id}
+    unknown = []
     for export in doc["exports"]:
         used = export["account"] or "none"
-        say(f"{export['path']}: account {used} ({export['account_reason']})")
+        dated = f"; as of {export['as_of'][:10]}" if export["as_of"] else ""
+        if dated and export["as_of_source"] != "manifest":
+            dated += " or later (its latest conversation time)"
+        say(f"{export['path']}: account {used} ({export['account_reason']}){dated}")
         if export["account"] is None:
-            warn("gptpriv: note: the account's training setting is unknown, so most verdicts are "
-                 "undetermined: record it with `gptpriv account add NAME --from-export "
-                 f"{export['path']}` and `gptpriv account opt-out --at WHEN` if you opted out")
+            unknown.append(export["path"])
+    if unknown:  # one note per run, naming every input it concerns
+        warn("gptpriv: note: the account's training setting is unknown, so most verdicts are "
+             f"undetermined for {', '.join(unknown)}: record it with `gptpriv account add NAME "
+             f"--from-export {unknown[0]}` and `gptpriv account opt-out --at WHEN` if you opted out")
     table(["created", "title", "gpt", "verdict", "reason", "third parties"], [
         [local_text(parse_when(r["create_time"])) if r["create_time"] else "?",
          "(redacted)" if r["title"] is None and r["id"] else (r["title"] or "")[:48],
@@ -161,15 +162,40 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
     say(f"{summary['total']} conversations: {summary['eligible']} eligible, "
         f"{summary['not_eligible']} not eligible, {summary['undetermined']} undetermined; "
         f"{summary['skipped']} skipped")
+    if summary["duplicates"]:
+        say(f"{summary['duplicates']} duplicate cop{'ies' if summary['duplicates'] != 1 else 'y'} "
+            "not counted (the same conversation in more than one file or export: the latest "
+            "update counts)")
     if summary["by_rule"]:
         say("By rule: " + ", ".join(f"{k} {v}" for k, v in summary["by_rule"].items()))
     if summary["third_parties"]:
         say("Third parties: " + ", ".join(f"{k} ({v} call{'s' if v != 1 else ''})"
                                           for k, v in summary["third_parties"].items()))
+    _deleted(doc["deleted_between_exports"])
     for error in summary["errors"]:
         where = f"byte {error['offset']}" if error["offset"] is not None else f"#{error['index']}"
         warn(f"gptpriv: skipped conversation #{error['index']} in {error['export']} ({where}): "
              f"{error['message']}")
+
+
+def _deleted(deleted: list[dict[str, Any]]) -> None:
+    """Conversations deleted between two exports, then each notice's text once."""
+    from gptpriv.cli.output import say
+
+    if not deleted:
+        return
+    say()
+    say(f"Deleted since your earlier export ({len(deleted)}):")
+    notices: dict[str, str] = {}
+    for d in deleted:
+        window = d["window"]
+        title = "(redacted)" if d["title"] is None and d["id"] else (d["title"] or "")
+        say(f"  {title} ({d['id']}): in {d['last_seen_in']}, not in {d['missing_from']}; deleted "
+            f"between {(window['from'] or '?')[:10]} and {(window['until'] or '?')[:10]} "
+            f"[{', '.join(n['rule'] for n in d['notices'])}]")
+        notices.update((n["rule"], n["message"]) for n in d["notices"])
+    for rule, message in notices.items():
+        say(f"  {rule}: {message}")
 
 
 def _explain(row: dict[str, Any]) -> None:

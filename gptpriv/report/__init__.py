@@ -28,6 +28,7 @@ class ReportBuilder:
         self.parties: dict[tuple[str, str], dict[str, Any]] = {}
         self.gpts: dict[str, Counter[str]] = defaultdict(Counter)
         self.exports: list[dict[str, Any]] = []
+        self.deleted: list[dict[str, Any]] = []  # deleted_between_exports, as in check --json
         # Closed by write(), which reads the rows back into the page.
         self._rows: IO[str] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=4 << 20, mode="w+", encoding="utf-8")
@@ -75,6 +76,7 @@ class ReportBuilder:
         html.totals(self, out)
         html.chart(self, out)
         html.third_parties(self, out)
+        html.deleted_between_exports(self, out)
         html.gpt_table(self, out)
         out.write('<section id="conversations"><h2>Conversations</h2>\n'
                   '<p class="noprint"><label>Filter: <input id="filter" type="search"></label> '

@@ -1,0 +1,275 @@
+"""Several exports in one run (or both layouts of one): each conversation counted once, each
+export dated, and what was deleted between two exports of the same account.
+
+Conversations are never kept in memory. Deduplicating by "the latest `update_time` wins"
+cannot be decided while the first input streams by, so a run that can hold the same
+conversation twice (several inputs, or a folder or ZIP with both `conversations.json` and
+`conversations-NNN.json`) reads its inputs twice: a first pass notes one integer per
+conversation (id hash, update time, input, position: about 56 bytes), the second, real pass
+keeps only the winning copies, and an input with no winner is not read again at all (the same
+export given twice costs one extra read, not two). A single input with one layout is read
+once, as before; a repeated id inside it keeps its first copy (real exports do not repeat
+ids; a second pass there would double the time of the common case).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
+
+from gptpriv.check import Filters, Input, Summary, check_export
+from gptpriv.errors import InvalidValue
+from gptpriv.export import ExportError, ExportReader, Facts, Skipped
+from gptpriv.policy.resolver import Settings, Verdict
+from gptpriv.policy.retention import deletion_notices
+from gptpriv.profiles.model import Snapshot
+from gptpriv.timeutil import iso_utc
+
+# One conversation copy as one integer, ordered so that sorting groups the copies of an id and
+# puts the winner last: id hash, then update time (microseconds), then input, then position.
+_SEQ_BITS, _INPUT_BITS, _TIME_BITS = 28, 12, 56
+_SEQ_MASK, _INPUT_MASK = (1 << _SEQ_BITS) - 1, (1 << _INPUT_BITS) - 1
+_TIME_MAX = (1 << _TIME_BITS) - 1
+_LOW = _SEQ_BITS + _INPUT_BITS + _TIME_BITS
+_HASH_MASK = (1 << 64) - 1
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+
+AS_OF_MANIFEST = "manifest"
+# The latest update_time or create_time in the export: the export was made at or after it.
+AS_OF_LATEST = "latest_conversation_time"
+
+Progress = Callable[[Iterator[Any], ExportReader], Iterator[Any]]
+
+
+def _key(conversation_id: str) -> int:
+    # Python's str hash: 64 bits of SipHash, keyed per process, which is enough because both
+    # passes run in this process. Two different ids share a key with a chance of about
+    # n^2 / 2^65: 3e-10 for 100,000 conversations.
+    return hash(conversation_id) & _HASH_MASK
+
+
+def _micros(when: datetime | None) -> int:
+    if when is None:
+        return 0  # an undated copy loses to any dated one
+    return max(0, min(_TIME_MAX, int(when.timestamp() * 1_000_000)))
+
+
+def manifest_time(reader: ExportReader) -> datetime | None:
+    """The export's own date from its manifest (2026 exports). The reader does not read
+    `export_manifest.json` yet (issue 15 adds it): once it does, return that time here and
+    `as_of_source` becomes "manifest"."""
+    return None
+
+
+def account_key(item: Input, by_flag: bool) -> tuple[str, str] | None:
+    """Which inputs are exports of one account: the same `--account`, else the same user.json
+    email (trimmed, case-folded). Without either, an input is compared with nothing."""
+    if by_flag:
+        return ("account", item.choice.account.name) if item.choice.account else None
+    email = (item.reader.user.email or "").strip().casefold() if item.reader.user else ""
+    return ("email", email) if email else None
+
+
+class _Deleted(NamedTuple):
+    last_seen: int  # input index
+    missing_from: int
+
+
+class Run:
+    """The inputs of one `check` or `report`, read in one or two passes (see the module)."""
+
+    def __init__(self, inputs: list[Input], by_account_flag: bool) -> None:
+        if len(inputs) > _INPUT_MASK:
+            raise InvalidValue(f"too many inputs: at most {_INPUT_MASK} in one run")
+        self.inputs, self.by_flag = inputs, by_account_flag
+        self.two_pass = len(inputs) > 1 or any(i.reader.parts.mixed for i in inputs)
+        if self.two_pass and any(i.reader.label == "-" for i in inputs):
+            raise InvalidValue("standard input (`-`) can be read only once, and with other inputs "
+                               "each is read twice to count every conversation once: save it to a "
+                               "file and give its path")
+        self.duplicates = 0
+        self._latest: list[datetime | None] = [None] * len(inputs)
+        self._counts = [0] * len(inputs)
+        self._entries: list[int] = []  # first pass only; freed by settle()
+        self._winners: list[bytearray] = []  # per input, one bit per conversation
+        self._kept = [0] * len(inputs)
+        self._seen: set[int] = set()  # one-pass runs: the ids read so far
+        self._deleted: dict[tuple[int, int], list[_Deleted]] = {}
+        self.deleted: list[dict[str, Any]] = []
+
+    # -- the first pass --------------------------------------------------------------------
+
+    def scan(self, k: int, items: Iterable[Facts | Skipped], summary: Summary) -> None:
+        """Note every copy of input `k`; malformed conversations are counted here, once."""
+        seq, entries = 0, self._entries
+        base = k << _SEQ_BITS
+        for item in items:
+            if isinstance(item, Skipped):
+                summary.skip(item)
+                continue
+            self._date(k, item)
+            if item.id is not None:
+                entries.append((_key(item.id) << _LOW) | (_micros(item.update_time) << (_LOW - _TIME_BITS))
+                               | base | seq)
+            seq += 1
+            if seq > _SEQ_MASK:
+                raise ExportError(f"{self.inputs[k].reader.label}: more than {_SEQ_MASK} conversations")
+        self._counts[k] = seq
+
+    def settle(self) -> None:
+        """Pick each id's winning copy, and find what was deleted between exports."""
+        self._winners = [bytearray(b"\xff" * ((n + 7) // 8)) for n in self._counts]
+        self._kept = list(self._counts)
+        groups = self._groups()
+        entries, self._entries = self._entries, []
+        entries.sort()
+        start = 0
+        for end in range(1, len(entries) + 1):
+            if end < len(entries) and entries[end] >> _LOW == entries[start] >> _LOW:
+                continue
+            present: list[int] = []
+            for entry in entries[start:end - 1]:  # every copy but the last, the winner, loses
+                k, seq = (entry >> _SEQ_BITS) & _INPUT_MASK, entry & _SEQ_MASK
+                self._winners[k][seq >> 3] &= ~(1 << (seq & 7)) & 0xFF
+                self._kept[k] -= 1
+                present.append(k)
+            winner = entries[end - 1]
+            k, seq = (winner >> _SEQ_BITS) & _INPUT_MASK, winner & _SEQ_MASK
+            present.append(k)
+            self.duplicates += end - 1 - start
+            if groups:
+                found = self._missing(present, groups)
+                if found:
+                    self._deleted[(k, seq)] = found
+            start = end
+
+    def _groups(self) -> dict[int, tuple[int, list[int]]]:
+        """Input -> (its account group, the group's inputs oldest first), for groups of two or
+        more; inputs of different accounts are never compared."""
+        by_key: dict[tuple[str, str], list[int]] = {}
+        for k, item in enumerate(self.inputs):
+            key = account_key(item, self.by_flag)
+            if key is not None:
+                by_key.setdefault(key, []).append(k)
+        found: dict[int, tuple[int, list[int]]] = {}
+        for number, members in enumerate(m for m in by_key.values() if len(m) > 1):
+            ordered = sorted(members, key=lambda k: (self.as_of(k)[0] or _EARLIEST, k))
+            found.update((k, (number, ordered)) for k in members)
+        return found
+
+    @staticmethod
+    def _missing(present: list[int], groups: dict[int, tuple[int, list[int]]]) -> list[_Deleted]:
+        """For each account group the id appears in: deleted when its newest export lacks it."""
+        last: dict[int, tuple[int, list[int]]] = {}  # group -> (latest position seen, order)
+        for k in present:
+            if k in groups:
+                number, ordered = groups[k]
+                position = ordered.index(k)
+                if number not in last or position > last[number][0]:
+                    last[number] = (position, ordered)
+        return [_Deleted(ordered[position], ordered[position + 1])
+                for position, ordered in last.values() if position < len(ordered) - 1]
+
+    # -- the real pass ---------------------------------------------------------------------
+
+    def has_winners(self, k: int) -> bool:
+        return not self.two_pass or self._kept[k] > 0
+
+    def keep(self, k: int, items: Iterable[Facts | Skipped]) -> Iterator[Facts | Skipped]:
+        """The conversations of input `k` that count: each id once."""
+        if not self.two_pass:
+            yield from self._once(k, items)
+            return
+        seq, bits = 0, self._winners[k]
+        for item in items:
+            if isinstance(item, Skipped):
+                continue  # counted by scan()
+            if seq >= self._counts[k]:
+                raise ExportError(f"{self.inputs[k].reader.label}: changed while it was read "
+                                  f"(more than the {self._counts[k]} conversations of the first pass)")
+            if bits[seq >> 3] >> (seq & 7) & 1:
+                for found in self._deleted.get((k, seq), ()):
+                    self._note_deleted(item, found)
+                yield item
+            seq += 1
+        if seq != self._counts[k]:
+            raise ExportError(f"{self.inputs[k].reader.label}: changed while it was read "
+                              f"({self._counts[k]} conversations, then {seq})")
+
+    def _once(self, k: int, items: Iterable[Facts | Skipped]) -> Iterator[Facts | Skipped]:
+        seen = self._seen
+        for item in items:
+            if isinstance(item, Facts):
+                self._date(k, item)
+                if item.id is not None:
+                    key = _key(item.id)
+                    if key in seen:
+                        self.duplicates += 1
+                        continue
+                    seen.add(key)
+            yield item
+
+    def _date(self, k: int, facts: Facts) -> None:
+        for when in (facts.update_time, facts.create_time):
+            latest = self._latest[k]
+            if when is not None and (latest is None or when > latest):
+                self._latest[k] = when
+
+    def _note_deleted(self, facts: Facts, found: _Deleted) -> None:
+        since, until = self.as_of(found.last_seen)[0], self.as_of(found.missing_from)[0]
+        account = self.inputs[found.missing_from].choice.account
+        self.deleted.append({
+            "id": facts.id, "title": facts.title,
+            "last_seen_in": self.inputs[found.last_seen].reader.label,
+            "missing_from": self.inputs[found.missing_from].reader.label,
+            "window": {"from": iso_utc(since) if since else None,
+                       "until": iso_utc(until) if until else None},
+            "notices": [n._asdict() for n in deletion_notices(since, until,
+                                                              account.plan if account else None)],
+        })
+
+    # -- results ---------------------------------------------------------------------------
+
+    def as_of(self, k: int) -> tuple[datetime | None, str | None]:
+        """When input `k` was exported: its manifest's time, else the latest conversation time
+        in it (a lower bound)."""
+        manifest = manifest_time(self.inputs[k].reader)
+        if manifest is not None:
+            return manifest, AS_OF_MANIFEST
+        latest = self._latest[k]
+        return latest, AS_OF_LATEST if latest else None
+
+    def exports(self) -> list[dict[str, Any]]:
+        out = []
+        for k, (reader, choice) in enumerate(self.inputs):
+            when, source = self.as_of(k)
+            out.append({"path": reader.label, "account": choice.account.name if choice.account else None,
+                        "account_reason": choice.why, "as_of": iso_utc(when) if when else None,
+                        "as_of_source": source})
+        return out
+
+    def deleted_between_exports(self, redact: bool) -> list[dict[str, Any]]:
+        rows = sorted(self.deleted, key=lambda d: (d["window"]["until"] or "", d["window"]["from"] or "",
+                                                    d["id"] or ""))
+        return [{**d, "title": None} if redact else d for d in rows]
+
+
+def checked(run: Run, snapshot: Snapshot, filters: Filters, device: str | None, summary: Summary,
+            progress: Progress | None = None) -> Iterator[tuple[int, Facts, Verdict]]:
+    """(input index, facts, verdict) of every conversation that counts, in input order."""
+    def shown(items: Iterator[Any], reader: ExportReader) -> Iterator[Any]:
+        return progress(items, reader) if progress else items
+
+    if run.two_pass:
+        for k, item in enumerate(run.inputs):
+            run.scan(k, shown(item.reader.conversations(), item.reader), summary)
+        run.settle()
+    for k, (reader, choice) in enumerate(run.inputs):
+        if not run.has_winners(k):
+            continue  # every conversation in it is also in a later or newer copy
+        results = check_export(reader, Settings(choice.account, snapshot), filters, device, summary,
+                               run.keep(k, reader.conversations()))
+        for facts, verdict in shown(results, reader):
+            yield k, facts, verdict
+    summary.duplicates = run.duplicates
