@@ -127,6 +127,7 @@ def test_deleted_titles_are_redacted_everywhere(run, old_and_new: tuple[Path, Pa
     section = re.search(r'<section id="deleted">.*?</section>', page, re.S)
     assert section and "<td>Gone</td>" in section.group(0) and "retention.deleted" in section.group(0)
     assert page.count('<tr class="') == 5  # each conversation once in the report too
+    assert 'again)</th><td class="num">3</td>' in page  # and the copies dropped, counted
 
 
 def _window_exports(tmp_path: Path, last_seen: float, missing_from: float, plan_email: str) -> list[str]:

@@ -59,6 +59,9 @@ def totals(report: ReportBuilder, out: IO[str]) -> None:
     for verdict in ("eligible", "not_eligible", "undetermined"):
         out.write(f'<tr><th scope="row"><span class="swatch {verdict}"></span>{escape_html(REPORT_LABELS[verdict])}'
                   f'</th><td class="num">{report.summary.verdicts[verdict]}</td></tr>\n')
+    if report.summary.duplicates:
+        out.write('<tr><th scope="row">copies of a conversation already counted (not counted '
+                  f'again)</th><td class="num">{report.summary.duplicates}</td></tr>\n')
     out.write(f'<tr><th scope="row">skipped (malformed)</th><td class="num">{len(report.summary.errors)}</td></tr>'
               '</tbody></table>\n<table id="rule-totals"><caption>Conversations by determining '
               'rule</caption><thead><tr><th scope="col">Rule</th><th scope="col">Conversations'
