@@ -4,19 +4,24 @@ export dated, and what was deleted between two exports of the same account.
 Conversations are never kept in memory. Deduplicating by "the latest `update_time` wins"
 cannot be decided while the first input streams by, so a run that can hold the same
 conversation twice (several inputs, or a folder or ZIP with both `conversations.json` and
-`conversations-NNN.json`) reads its inputs twice: a first pass notes one integer per
-conversation (id hash, update time, input, position: about 56 bytes), the second, real pass
-keeps only the winning copies, and an input with no winner is not read again at all (the same
-export given twice costs one extra read, not two). A single input with one layout is read
-once, as before; a repeated id inside it keeps its first copy (real exports do not repeat
-ids; a second pass there would double the time of the common case).
+`conversations-NNN.json`) goes in two passes. The first reads every input once, keeps one
+integer per conversation copy in memory (id hash, update time, input, position: about 60
+bytes) and writes each copy's facts (no message text: about 470 bytes) to an unlinked
+temporary file. The second replays that file, keeping only the winning copies: reading the
+facts back costs about 3 ms per 1,000 conversations, against about 170 ms to read them from
+the export again. A single input with one layout is read once, as before, with no temporary
+file; a repeated id inside it keeps its first copy (real exports do not repeat ids).
 """
 
 from __future__ import annotations
 
+import struct
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
+
+import msgspec
 
 from gptpriv.check import Filters, Input, Summary, check_export
 from gptpriv.errors import InvalidValue
@@ -34,6 +39,11 @@ _TIME_MAX = (1 << _TIME_BITS) - 1
 _LOW = _SEQ_BITS + _INPUT_BITS + _TIME_BITS
 _HASH_MASK = (1 << 64) - 1
 _EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+# The first pass's facts as msgpack, as workers already send them (parallel.py), each framed
+# by its length.
+_ENCODE = msgspec.msgpack.Encoder().encode
+_DECODE = msgspec.msgpack.Decoder(Facts).decode
+_LENGTH = struct.Struct("<I")
 
 AS_OF_MANIFEST = "manifest"
 # The latest update_time or create_time in the export: the export was made at or after it.
@@ -84,19 +94,17 @@ class Run:
             raise InvalidValue(f"too many inputs: at most {_INPUT_MASK} in one run")
         self.inputs, self.by_flag = inputs, by_account_flag
         self.two_pass = len(inputs) > 1 or any(i.reader.parts.mixed for i in inputs)
-        if self.two_pass and any(i.reader.label == "-" for i in inputs):
-            raise InvalidValue("standard input (`-`) can be read only once, and with other inputs "
-                               "each is read twice to count every conversation once: save it to a "
-                               "file and give its path")
         self.duplicates = 0
         self._latest: list[datetime | None] = [None] * len(inputs)
         self._counts = [0] * len(inputs)
         self._entries: list[int] = []  # first pass only; freed by settle()
         self._winners: list[bytearray] = []  # per input, one bit per conversation
-        self._kept = [0] * len(inputs)
         self._seen: set[int] = set()  # one-pass runs: the ids read so far
         self._deleted: dict[tuple[int, int], list[_Deleted]] = {}
         self.deleted: list[dict[str, Any]] = []
+        # The first pass's facts, input after input; each input's first byte in it.
+        self._spool: IO[bytes] | None = None
+        self._starts = [0] * len(inputs)
 
     # -- the first pass --------------------------------------------------------------------
 
@@ -104,10 +112,16 @@ class Run:
         """Note every copy of input `k`; malformed conversations are counted here, once."""
         seq, entries = 0, self._entries
         base = k << _SEQ_BITS
+        if self._spool is None:
+            self._spool = tempfile.TemporaryFile(buffering=1 << 20)  # noqa: SIM115 (closed by keep())
+        spool, encode, length = self._spool, _ENCODE, _LENGTH.pack
+        self._starts[k] = spool.tell()
         for item in items:
             if isinstance(item, Skipped):
                 summary.skip(item)
                 continue
+            data = encode(item)
+            spool.write(length(len(data)) + data)
             self._date(k, item)
             if item.id is not None:
                 entries.append((_key(item.id) << _LOW) | (_micros(item.update_time) << (_LOW - _TIME_BITS))
@@ -120,7 +134,6 @@ class Run:
     def settle(self) -> None:
         """Pick each id's winning copy, and find what was deleted between exports."""
         self._winners = [bytearray(b"\xff" * ((n + 7) // 8)) for n in self._counts]
-        self._kept = list(self._counts)
         groups = self._groups()
         entries, self._entries = self._entries, []
         entries.sort()
@@ -132,7 +145,6 @@ class Run:
             for entry in entries[start:end - 1]:  # every copy but the last, the winner, loses
                 k, seq = (entry >> _SEQ_BITS) & _INPUT_MASK, entry & _SEQ_MASK
                 self._winners[k][seq >> 3] &= ~(1 << (seq & 7)) & 0xFF
-                self._kept[k] -= 1
                 present.append(k)
             winner = entries[end - 1]
             k, seq = (winner >> _SEQ_BITS) & _INPUT_MASK, winner & _SEQ_MASK
@@ -173,29 +185,27 @@ class Run:
 
     # -- the real pass ---------------------------------------------------------------------
 
-    def has_winners(self, k: int) -> bool:
-        return not self.two_pass or self._kept[k] > 0
-
-    def keep(self, k: int, items: Iterable[Facts | Skipped]) -> Iterator[Facts | Skipped]:
-        """The conversations of input `k` that count: each id once."""
+    def keep(self, k: int) -> Iterator[Facts | Skipped]:
+        """The conversations of input `k` that count, each id once: in a two-pass run, the
+        winning copies replayed from the first pass; else the input read now."""
         if not self.two_pass:
-            yield from self._once(k, items)
+            yield from self._once(k, self.inputs[k].reader.conversations())
             return
-        seq, bits = 0, self._winners[k]
-        for item in items:
-            if isinstance(item, Skipped):
-                continue  # counted by scan()
-            if seq >= self._counts[k]:
-                raise ExportError(f"{self.inputs[k].reader.label}: changed while it was read "
-                                  f"(more than the {self._counts[k]} conversations of the first pass)")
-            if bits[seq >> 3] >> (seq & 7) & 1:
-                for found in self._deleted.get((k, seq), ()):
-                    self._note_deleted(item, found)
-                yield item
-            seq += 1
-        if seq != self._counts[k]:
-            raise ExportError(f"{self.inputs[k].reader.label}: changed while it was read "
-                              f"({self._counts[k]} conversations, then {seq})")
+        assert self._spool is not None
+        spool, bits, decode, size = self._spool, self._winners[k], _DECODE, _LENGTH.size
+        spool.flush()
+        spool.seek(self._starts[k])
+        for seq in range(self._counts[k]):
+            (length,) = _LENGTH.unpack(spool.read(size))
+            if not bits[seq >> 3] >> (seq & 7) & 1:
+                spool.seek(length, 1)
+                continue
+            item = decode(spool.read(length))
+            for found in self._deleted.get((k, seq), ()):
+                self._note_deleted(item, found)
+            yield item
+        if k == len(self.inputs) - 1:
+            spool.close()
 
     def _once(self, k: int, items: Iterable[Facts | Skipped]) -> Iterator[Facts | Skipped]:
         seen = self._seen
@@ -266,10 +276,8 @@ def checked(run: Run, snapshot: Snapshot, filters: Filters, device: str | None, 
             run.scan(k, shown(item.reader.conversations(), item.reader), summary)
         run.settle()
     for k, (reader, choice) in enumerate(run.inputs):
-        if not run.has_winners(k):
-            continue  # every conversation in it is also in a later or newer copy
         results = check_export(reader, Settings(choice.account, snapshot), filters, device, summary,
-                               run.keep(k, reader.conversations()))
-        for facts, verdict in shown(results, reader):
+                               run.keep(k))
+        for facts, verdict in results if run.two_pass else shown(results, reader):
             yield k, facts, verdict
     summary.duplicates = run.duplicates

@@ -64,15 +64,22 @@ def test_both_layouts_in_one_folder_and_zip_are_read_and_deduplicated(run, tmp_p
 
 
 def test_the_same_export_given_twice_counts_once(run, tmp_path: Path) -> None:
-    convs = [conv(f"c{i}", f"T{i}", at(2025, 1, 1 + i)) for i in range(5)]
+    convs = [conv(f"c{i}", f"T{i}", at(2025, 1, 1 + i)) for i in range(4)]
+    gpt = "g-681c8e39d12c81918c7c9723fea1e4fb"
+    with_action = ConversationBuilder("c4", "With an Action", at(2025, 1, 5), gizmo_id=gpt, gizmo_type="gpt")
+    with_action.action("api.x.example", "op", gpt, privacy_policy="https://x.example/p", approval="allow")
+    with_action.tool("python", "1+1", "2")
+    convs.append(with_action.build())
     export = write_export(tmp_path / "e", convs, email="me@example.com", zip_name="e.zip")
     once = run("check", str(export), "--json").json()
     twice = run("check", str(export), str(export), "--json").json()
     assert [c["id"] for c in twice["conversations"]] == [c["id"] for c in once["conversations"]]
     assert twice["summary"] == {**once["summary"], "duplicates": 5}
+    # The second input's copies win the tie; replayed from the first pass, they read the same.
+    assert twice["conversations"] == once["conversations"]
     assert once["summary"]["duplicates"] == 0
     assert len(twice["exports"]) == 2 and twice["deleted_between_exports"] == []
-    assert twice["exports"][0]["as_of"] == twice["exports"][1]["as_of"] == "2025-01-05T00:00:00Z"
+    assert twice["exports"][0]["as_of"] == twice["exports"][1]["as_of"] == "2025-01-05T00:10:00Z"
     assert twice["exports"][0]["as_of_source"] == "latest_conversation_time"
     lines = run("check", str(export), str(export), "--jsonl").stdout.splitlines()
     assert len(lines) == 6 and json.loads(lines[-1])["summary"]["duplicates"] == 5
@@ -193,12 +200,15 @@ def test_notes_are_printed_once_per_run(run, tmp_path: Path) -> None:
     assert f"undetermined for {one}, {two}, {one}" in result.stderr
 
 
-def test_standard_input_with_other_inputs_is_one_clear_error(run, tmp_path: Path) -> None:
-    export = write_export(tmp_path / "e", [conv("c1", "One", at(2025, 1, 1))])
-    result = run("check", str(export), "-", input="[]", ok=False)
-    assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr.startswith("gptpriv: error: standard input (`-`) can be read only once")
-    assert len(result.stderr.strip().splitlines()) == 1
+def test_standard_input_with_other_inputs(run, tmp_path: Path) -> None:
+    # Standard input is read once, like every input: the second pass replays its facts.
+    first = conv("c1", "One", at(2025, 1, 1))
+    export = write_export(tmp_path / "e", [first, conv("c2", "Two", at(2025, 1, 2))])
+    piped = dumps([conv("c1", "One, renamed", at(2025, 1, 1), at(2025, 2, 1))])
+    doc = run("check", str(export), "-", "--json", input=piped).json()
+    found = by_id(doc)
+    assert sorted(found) == ["c1", "c2"] and found["c1"]["title"] == "One, renamed"
+    assert found["c1"]["export"] == "-" and doc["summary"]["duplicates"] == 1
 
 
 def test_malformed_conversations_are_reported_once_in_a_two_pass_run(run, tmp_path: Path) -> None:

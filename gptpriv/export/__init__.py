@@ -94,7 +94,6 @@ class ExportReader:
             raise _decode_error(part.label, error) from None
 
     def conversations(self) -> Iterator[Facts | Skipped]:
-        self._finished_bytes = 0  # a run may read an input twice (deduplication)
         for part in self.parts.conversations:
             try:
                 with part.open() as handle:
