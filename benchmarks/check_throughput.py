@@ -14,6 +14,12 @@ its members, with the standard zipfile module and with zlib-ng (which gptpriv us
 `--text` picks the message text: English-like (as in the real samples) or escape-heavy.
 Targets (issue 6): >= 400 MB/s, >= 10x json.load, peak RSS <= 100 MB, zip <= 1.5x inflate.
 Peak RSS is the largest of the gptpriv process and each of its workers.
+
+    python benchmarks/check_throughput.py --dedup [EXPORT] [--repeat 3]
+
+measures deduplication (issue 20): `check --json` on the export given twice against given once,
+in the same rounds, and the memory the index takes per conversation for 100,000 conversations.
+Without EXPORT it uses the largest size written; with one, it measures only that.
 """
 
 from __future__ import annotations
@@ -178,6 +184,57 @@ def ratios(slower: list[Run], faster: list[Run]) -> str:
     return f"{median(each):.1f}x" + (f" ({each[0]:.1f}-{each[-1]:.1f})" if len(each) > 1 else "")
 
 
+def dedup(gptpriv: str, path: Path, repeat: int) -> None:
+    """The cost of reading an export twice to count each conversation once."""
+    once, twice = interleaved([[gptpriv, "check", "--json", str(path)],
+                               [gptpriv, "check", "--json", str(path), str(path)]], repeat)
+    one, two = typical(once), typical(twice)
+    print(f"dedup: {path} ({path.stat().st_size / 1e6:.0f} MB) given once: {one.seconds:.2f} s, "
+          f"peak RSS {one.rss:.0f} MB; given twice: {two.seconds:.2f} s, peak RSS {two.rss:.0f} MB, "
+          f"all PSS {two.pss:.0f} MB; twice is {ratios(twice, once)} the time of once, per round")
+    for label, inputs in (("one input (ids seen so far)", 1), ("two inputs, both passes", 2)):
+        per, total = index_bytes(100_000, inputs)
+        print(f"dedup index, 100,000 conversations, {label}: {per:.0f} bytes per conversation copy, "
+              f"{total / 1e6:.1f} MB at its peak")
+
+
+def index_bytes(count: int, inputs: int) -> tuple[float, int]:
+    """Peak bytes the deduplication index allocates for `count` conversations in each of
+    `inputs` inputs (the same ids in each), measured with tracemalloc in this process. Two
+    inputs include the first pass's 1 MB write buffer; the facts themselves go to a file."""
+    import tracemalloc
+    import uuid
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from gptpriv.check import AccountChoice, Input, Summary
+    from gptpriv.export import Facts
+    from gptpriv.exports import Run
+    from gptpriv.policy.facts import Conversation
+
+    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    items = [Facts(i, 0, None, when, Conversation(id=str(uuid.UUID(int=i + 1))), {}, 0, 0)
+             for i in range(count)]
+    reader = SimpleNamespace(label="x", parts=SimpleNamespace(mixed=False), user=None,
+                             conversations=lambda: iter(items))
+    fake = [Input(cast(Any, reader), AccountChoice(None, "")) for _ in range(inputs)]
+    for item in items:
+        hash(item.id)  # str hashes are cached in the string: computed before measuring
+    tracemalloc.start()
+    run = Run(fake, by_account_flag=False)
+    if run.two_pass:
+        for k in range(inputs):
+            run.scan(k, items, Summary())
+        run.settle()
+    else:
+        for _ in run.keep(0):
+            pass
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / (count * inputs), peak
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000], help="MB")
@@ -186,12 +243,20 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each command; the median is shown")
     parser.add_argument("--text", choices=sorted(TEXTS), default="realistic",
                         help="message text: English-like (default) or escape-heavy")
+    parser.add_argument("--dedup", nargs="?", const="", metavar="EXPORT",
+                        help="measure deduplication: the export given twice against once "
+                             "(the largest size written, or only EXPORT)")
     args = parser.parse_args()
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="gptpriv-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     gptpriv = str(Path(sys.executable).with_name("gptpriv"))
     env_home = workdir / "home"
     os.environ["GPTPRIV_HOME"] = str(env_home)
+    if args.dedup:
+        dedup(gptpriv, Path(args.dedup), args.repeat)
+        if not args.dir:
+            shutil.rmtree(workdir)
+        return 0
     py = sys.executable
     raw_read = [py, "-c", "import sys\nf=open(sys.argv[1],'rb')\nwhile f.read(8<<20): pass", ]
     json_load = [py, "-c", "import json,sys; json.load(open(sys.argv[1],'rb'))"]
@@ -237,6 +302,8 @@ def main() -> int:
           f"({typical(inflated).seconds:.2f} s),\n"
           f"  {ratios(zipped, inflated_ng)} the time of only inflating with zlib-ng, as gptpriv does "
           f"({typical(inflated_ng).seconds:.2f} s)")
+    if args.dedup is not None:
+        dedup(gptpriv, last, args.repeat)
     if not args.dir:
         shutil.rmtree(workdir)
     return 0
