@@ -128,6 +128,9 @@ class Run(NamedTuple):
     seconds: float
     rss: float  # MB: the peak of the largest single process (its workers included)
     pss: float  # MB: the peak of the whole process tree, sampled every 50 ms (Linux only)
+    # user + system seconds of the process and the workers it waited for: steadier than wall
+    # time when other processes share the cores
+    cpu: float = float("nan")
 
 
 def measure(command: list[str], tree: bool = False) -> Run:
@@ -149,7 +152,8 @@ def measure(command: list[str], tree: bool = False) -> Run:
     done.set()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(command)}: {proc.stderr.read().decode()[:500]}")
-    return Run(elapsed, usage.ru_maxrss / 1024, peak[0] / 1024 or float("nan"))
+    return Run(elapsed, usage.ru_maxrss / 1024, peak[0] / 1024 or float("nan"),
+               usage.ru_utime + usage.ru_stime)
 
 
 NAN = Run(float("nan"), float("nan"), float("nan"))
@@ -189,9 +193,12 @@ def dedup(gptpriv: str, path: Path, repeat: int) -> None:
     once, twice = interleaved([[gptpriv, "check", "--json", str(path)],
                                [gptpriv, "check", "--json", str(path), str(path)]], repeat)
     one, two = typical(once), typical(twice)
-    print(f"dedup: {path} ({path.stat().st_size / 1e6:.0f} MB) given once: {one.seconds:.2f} s, "
-          f"peak RSS {one.rss:.0f} MB; given twice: {two.seconds:.2f} s, peak RSS {two.rss:.0f} MB, "
-          f"all PSS {two.pss:.0f} MB; twice is {ratios(twice, once)} the time of once, per round")
+    cpu = sorted(t.cpu / o.cpu for t, o in zip(twice, once, strict=True))
+    print(f"dedup: {path} ({path.stat().st_size / 1e6:.0f} MB) given once: {one.seconds:.2f} s "
+          f"(CPU {median([r.cpu for r in once]):.2f} s), peak RSS {one.rss:.0f} MB; given twice: "
+          f"{two.seconds:.2f} s (CPU {median([r.cpu for r in twice]):.2f} s), peak RSS {two.rss:.0f} MB, "
+          f"all PSS {two.pss:.0f} MB;\n  per round, twice is {ratios(twice, once)} the time of once, "
+          f"{median(cpu):.2f}x ({cpu[0]:.2f}-{cpu[-1]:.2f}) its CPU time")
     for label, inputs in (("one input (ids seen so far)", 1), ("two inputs, both passes", 2)):
         per, total = index_bytes(100_000, inputs)
         print(f"dedup index, 100,000 conversations, {label}: {per:.0f} bytes per conversation copy, "
