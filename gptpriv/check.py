@@ -32,7 +32,8 @@ def pick_account(snapshot: Snapshot, flag_account: Account | None, current: Acco
     email = reader.user.email if reader.user else None
     if email:
         for account in snapshot.accounts:
-            if account.email and account.email.lower() == email.lower():
+            # Trimmed and case-folded, as exports of one account are matched (exports.py).
+            if account.email and account.email.strip().casefold() == email.strip().casefold():
                 return AccountChoice(account, f"its email `{email}` is in the export's user.json")
         return AccountChoice(None, f"the export's user.json email `{email}` matches no account "
                                    "profile")

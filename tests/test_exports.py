@@ -121,6 +121,15 @@ def test_old_and_new_exports(run, old_and_new: tuple[Path, Path], order: str) ->
     assert "within 30 days" in deleted["notices"][0]["message"]
 
 
+def test_an_email_with_other_case_and_spaces_picks_the_same_profile(run, tmp_path: Path) -> None:
+    run("account", "add", "me", "--plan", "enterprise", "--email", "me@example.com")
+    paths = _window_exports(tmp_path, at(2025, 6, 1), at(2025, 7, 1), " ME@example.com")
+    doc = run("check", *paths, "--json").json()
+    assert [e["account"] for e in doc["exports"]] == ["me", "me"]
+    # Enterprise was not under the preservation order; deletion still takes up to 30 days.
+    assert [n["rule"] for n in doc["deleted_between_exports"][0]["notices"]] == ["retention.deleted"]
+
+
 def test_deleted_titles_are_redacted_everywhere(run, old_and_new: tuple[Path, Path]) -> None:
     old, new = map(str, old_and_new)
     doc = run("check", old, new, "--json", "--redact").json()
