@@ -8,7 +8,7 @@ conversation twice (several inputs, or a folder or ZIP with both `conversations.
 integer per conversation copy in memory (id hash, update time, input, position: about 60
 bytes) and writes each copy's facts (no message text: about 470 bytes) to an unlinked
 temporary file. The second replays that file, keeping only the winning copies: reading the
-facts back costs about 3 ms per 1,000 conversations, against about 170 ms to read them from
+facts back costs about 10 ms per 1,000 conversations, against about 170 ms to read them from
 the export again. A single input with one layout is read once, as before, with no temporary
 file; a repeated id inside it keeps its first copy (real exports do not repeat ids).
 """
