@@ -16,6 +16,12 @@ its members, with the standard zipfile module and with zlib-ng (which gptpriv us
 `gptpriv check` on it (and on its ZIP) in the same rounds, beside the bare array.
 Targets (issue 6): >= 400 MB/s, >= 10x json.load, peak RSS <= 100 MB, zip <= 1.5x inflate.
 Peak RSS is the largest of the gptpriv process and each of its workers.
+
+    python benchmarks/check_throughput.py --dedup [EXPORT] [--repeat 3]
+
+measures deduplication (issue 20): `check --json` on the export given twice against given once,
+in the same rounds, and the memory the index takes per conversation for 100,000 conversations.
+Without EXPORT it uses the largest size written; with one, it measures only that.
 """
 
 from __future__ import annotations
@@ -134,6 +140,9 @@ class Run(NamedTuple):
     seconds: float
     rss: float  # MB: the peak of the largest single process (its workers included)
     pss: float  # MB: the peak of the whole process tree, sampled every 50 ms (Linux only)
+    # user + system seconds of the process and the workers it waited for: steadier than wall
+    # time when other processes share the cores
+    cpu: float = float("nan")
 
 
 def measure(command: list[str], tree: bool = False) -> Run:
@@ -155,7 +164,8 @@ def measure(command: list[str], tree: bool = False) -> Run:
     done.set()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(command)}: {proc.stderr.read().decode()[:500]}")
-    return Run(elapsed, usage.ru_maxrss / 1024, peak[0] / 1024 or float("nan"))
+    return Run(elapsed, usage.ru_maxrss / 1024, peak[0] / 1024 or float("nan"),
+               usage.ru_utime + usage.ru_stime)
 
 
 NAN = Run(float("nan"), float("nan"), float("nan"))
@@ -191,6 +201,60 @@ def ratios(slower: list[Run], faster: list[Run], digits: int = 1) -> str:
         f" ({each[0]:.{digits}f}-{each[-1]:.{digits}f})" if len(each) > 1 else "")
 
 
+def dedup(gptpriv: str, path: Path, repeat: int) -> None:
+    """The cost of reading an export twice to count each conversation once."""
+    once, twice = interleaved([[gptpriv, "check", "--json", str(path)],
+                               [gptpriv, "check", "--json", str(path), str(path)]], repeat)
+    one, two = typical(once), typical(twice)
+    cpu = sorted(t.cpu / o.cpu for t, o in zip(twice, once, strict=True))
+    print(f"dedup: {path} ({path.stat().st_size / 1e6:.0f} MB) given once: {one.seconds:.2f} s "
+          f"(CPU {median([r.cpu for r in once]):.2f} s), peak RSS {one.rss:.0f} MB; given twice: "
+          f"{two.seconds:.2f} s (CPU {median([r.cpu for r in twice]):.2f} s), peak RSS {two.rss:.0f} MB, "
+          f"all PSS {two.pss:.0f} MB;\n  per round, twice is {ratios(twice, once)} the time of once, "
+          f"{median(cpu):.2f}x ({cpu[0]:.2f}-{cpu[-1]:.2f}) its CPU time")
+    for label, inputs in (("one input (ids seen so far)", 1), ("two inputs, both passes", 2)):
+        per, total = index_bytes(100_000, inputs)
+        print(f"dedup index, 100,000 conversations, {label}: {per:.0f} bytes per conversation copy, "
+              f"{total / 1e6:.1f} MB at its peak")
+
+
+def index_bytes(count: int, inputs: int) -> tuple[float, int]:
+    """Peak bytes the deduplication index allocates for `count` conversations in each of
+    `inputs` inputs (the same ids in each), measured with tracemalloc in this process. Two
+    inputs include the first pass's 1 MB write buffer; the facts themselves go to a file."""
+    import tracemalloc
+    import uuid
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from gptpriv.check import AccountChoice, Input, Summary
+    from gptpriv.export import Facts
+    from gptpriv.exports import Run
+    from gptpriv.policy.facts import Conversation
+
+    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    items = [Facts(i, 0, None, when, Conversation(id=str(uuid.UUID(int=i + 1))), {}, 0, 0)
+             for i in range(count)]
+    reader = SimpleNamespace(label="x", parts=SimpleNamespace(mixed=False), user=None,
+                             conversations=lambda: iter(items))
+    fake = [Input(cast(Any, reader), AccountChoice(None, "")) for _ in range(inputs)]
+    for item in items:
+        hash(item.id)  # str hashes are cached in the string: computed before measuring
+    tracemalloc.start()
+    run = Run(fake, by_account_flag=False)
+    if run.two_pass:
+        for k in range(inputs):
+            run.scan(k, items, Summary())
+        run.settle()
+    else:
+        for _ in run.keep(0):
+            pass
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / (count * inputs), peak
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000], help="MB")
@@ -201,12 +265,20 @@ def main() -> int:
                         help="message text: English-like (default) or escape-heavy")
     parser.add_argument("--shape", choices=("array", "wrapper"), default="array",
                         help="wrapper: also the {\"conversations\": [...]} form, beside the array")
+    parser.add_argument("--dedup", nargs="?", const="", metavar="EXPORT",
+                        help="measure deduplication: the export given twice against once "
+                             "(the largest size written, or only EXPORT)")
     args = parser.parse_args()
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="gptpriv-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     gptpriv = str(Path(sys.executable).with_name("gptpriv"))
     env_home = workdir / "home"
     os.environ["GPTPRIV_HOME"] = str(env_home)
+    if args.dedup:
+        dedup(gptpriv, Path(args.dedup), args.repeat)
+        if not args.dir:
+            shutil.rmtree(workdir)
+        return 0
     py = sys.executable
     raw_read = [py, "-c", "import sys\nf=open(sys.argv[1],'rb')\nwhile f.read(8<<20): pass", ]
     json_load = [py, "-c", "import json,sys; json.load(open(sys.argv[1],'rb'))"]
@@ -278,6 +350,8 @@ def main() -> int:
         w = typical(wrapped_zip)
         print(f"zip of the wrapper: gptpriv check {w.seconds:.2f} s, peak RSS {w.rss:.0f} MB; "
               f"time vs the array's zip, per round: {ratios(wrapped_zip, zipped, 2)}")
+    if args.dedup is not None:
+        dedup(gptpriv, last, args.repeat)
     if not args.dir:
         shutil.rmtree(workdir)
     return 0

@@ -4,7 +4,7 @@ conversation, and count the results. Used by `gptpriv check` and `gptpriv report
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any, NamedTuple, cast
 
@@ -168,6 +168,7 @@ class Summary:
         self.unmatched: list[dict[str, Any]] = []
         self.skipped = 0
         self.library_files: int | None = None  # None: no export had a library_files.json
+        self.duplicates = 0  # copies of a conversation already counted, dropped
 
     def add(self, verdict: Verdict, conversation_id: str | None = None) -> None:
         self.verdicts[verdict.verdict] += 1
@@ -212,6 +213,7 @@ class Summary:
             "total": sum(self.verdicts.values()),
             "eligible": self.verdicts["eligible"], "not_eligible": self.verdicts["not_eligible"],
             "undetermined": self.verdicts["undetermined"], "skipped": self.skipped,
+            "duplicates": self.duplicates,
             "by_rule": dict(sorted(self.rules.items())),
             "third_parties": dict(sorted(self.parties.items())),
             "shared_links": self.shared_links, "unmatched_shared_links": self.unmatched,
@@ -235,12 +237,14 @@ def shared_links(reader: ExportReader) -> dict[str, tuple[SharedLink, ...]]:
 
 
 def check_export(reader: ExportReader, settings: Settings, filters: Filters, device: str | None,
-                 summary: Summary, redact: bool = False) -> Iterator[tuple[Facts, Verdict]]:
-    """Resolve each conversation as it is read; skipped ones go to the summary, and so do
-    shared links whose conversation is not in the export, once it is read to the end."""
+                 summary: Summary, redact: bool = False, items: Iterable[Facts | Skipped] | None = None,
+                 ) -> Iterator[tuple[Facts, Verdict]]:
+    """Resolve each conversation as it is read (or those of `items`, the reader's
+    conversations that count); skipped ones go to the summary, and so do shared links whose
+    conversation is not in the export, once it is read to the end."""
     links = shared_links(reader)
     matched: set[str] = set()
-    for item in reader.conversations():
+    for item in reader.conversations() if items is None else items:
         if isinstance(item, Skipped):
             summary.skip(item)
             continue

@@ -149,7 +149,9 @@ def test_zip_folder_shards_object_stdin_agree(run, tmp_path: Path, export_convs)
     stdin = (folder / "conversations.json").read_text()
     assert ids(run("check", "-", "--json", input=stdin).json()) == expected
     doc = run("check", str(folder), str(single), "--json").json()
-    assert ids(doc) == expected + ["c-gpt"] and len(doc["exports"]) == 2
+    # c-gpt is in both inputs with the same update_time: counted once, the later input's copy.
+    assert ids(doc) == expected and len(doc["exports"]) == 2 and doc["summary"]["duplicates"] == 1
+    assert [c["export"] for c in doc["conversations"]] == [str(folder), str(single)]
 
 
 def test_a_wrongly_typed_single_object_is_skipped_with_the_array_wording(run, tmp_path: Path,

@@ -54,7 +54,6 @@ def check(
     from gptpriv.check import (
         Filters,
         Summary,
-        check_export,
         check_fail_on,
         check_verdicts,
         conversation_dict,
@@ -64,7 +63,7 @@ def check(
     )
     from gptpriv.cli.output import warn_left_out, warn_problems, with_progress
     from gptpriv.errors import GptprivError, InvalidValue
-    from gptpriv.policy.resolver import Settings
+    from gptpriv.exports import Run, checked
     from gptpriv.timeutil import parse_when
 
     verdict = check_verdicts(verdict or [])
@@ -84,24 +83,20 @@ def check(
         filters = Filters(frozenset(verdict or ()), frozenset(gpt_ids(snapshot, gpt or [])),
                           parse_when(since, note) if since else None, parse_when(until, note) if until else None,
                           frozenset(ids or ()))
-        for reader, choice in inputs:
-            exports.append({"path": reader.label,
-                            "account": choice.account.name if choice.account else None,
-                            "account_reason": choice.why})
-            settings = Settings(choice.account, snapshot)
-            results = check_export(reader, settings, filters, device, summary, redact)
-            for facts, result in with_progress(results, reader):
-                row = conversation_dict(facts, result, reader.label, redact)
-                failed = failed or fails(fail_on, row)
-                if out is not None:
-                    out.conversation(row)
-                elif jsonl:
-                    from gptpriv.cli.output import emit_jsonl
+        run = Run(inputs, by_account_flag=account is not None)
+        for k, facts, result in checked(run, snapshot, filters, device, summary, with_progress, redact):
+            row = conversation_dict(facts, result, inputs[k].reader.label, redact)
+            failed = failed or fails(fail_on, row)
+            if out is not None:
+                out.conversation(row)
+            elif jsonl:
+                from gptpriv.cli.output import emit_jsonl
 
-                    emit_jsonl(row)
-                else:
-                    rows.append(row)
-            warn_problems(reader)
+                emit_jsonl(row)
+            else:
+                rows.append(row)
+        for item in inputs:
+            warn_problems(item.reader)
     except GptprivError as exc:
         if jsonl:  # the stream always ends with its summary line, saying why it stopped
             from gptpriv.cli.output import emit_jsonl
@@ -110,15 +105,18 @@ def check(
         raise
     # Shared links without a conversation in the export are known only at the end.
     failed = failed or (fail_on == "shared" and bool(summary.unmatched))
+    exports = run.exports()
+    deleted = run.deleted_between_exports(redact)
     doc = {"account": exports[0]["account"] if len({e["account"] for e in exports}) == 1 else None,
-           "exports": exports, "summary": summary.as_dict(), "next_steps": summary.steps.as_list()}
+           "exports": exports, "summary": summary.as_dict(), "next_steps": summary.steps.as_list(),
+           "deleted_between_exports": deleted}
     if out is not None:
         out.close(doc)
     elif jsonl:
         from gptpriv.cli.output import emit_jsonl
 
         emit_jsonl({"next_steps": doc["next_steps"]})
-        emit_jsonl({"summary": doc["summary"], "exports": exports})
+        emit_jsonl({"summary": doc["summary"], "exports": exports, "deleted_between_exports": deleted})
     else:
         rows.sort(key=_created, reverse=sort == "newest")
         _render(rows, doc, snapshot, explain, filtered=filters != Filters())
@@ -176,13 +174,19 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
     from gptpriv.timeutil import local_text, parse_when
 
     names = {g.id: g.name for g in snapshot.gpts if g.id}
+    unknown = []
     for export in doc["exports"]:
         used = export["account"] or "none"
-        say(f"{export['path']}: account {used} ({export['account_reason']})")
+        dated = f"; as of {export['as_of'][:10]}" if export["as_of"] else ""
+        if dated and export["as_of_source"] != "manifest":
+            dated += " or later (its latest conversation time)"
+        say(f"{export['path']}: account {used} ({export['account_reason']}){dated}")
         if export["account"] is None:
-            warn("gptpriv: note: the account's training setting is unknown, so most verdicts are "
-                 "undetermined: record it with `gptpriv account add NAME --from-export "
-                 f"{export['path']}` and `gptpriv account opt-out --at WHEN` if you opted out")
+            unknown.append(export["path"])
+    if unknown:  # one note per run, naming every input it concerns
+        warn("gptpriv: note: the account's training setting is unknown, so most verdicts are "
+             f"undetermined for {', '.join(unknown)}: record it with `gptpriv account add NAME "
+             f"--from-export {unknown[0]}` and `gptpriv account opt-out --at WHEN` if you opted out")
     if rows:
         table(["created", "title", "gpt", "verdict", "reason", "third parties"], [
             [local_text(parse_when(r["create_time"])) if r["create_time"] else "?",
@@ -211,7 +215,8 @@ def summary_of(ctx: typer.Context, path: str, account: str | None) -> None:
     for reader, choice in inputs:
         for _ in check_export(reader, Settings(choice.account, snapshot), Filters(), None, summary):
             pass
-    _summary({"summary": summary.as_dict(), "next_steps": summary.steps.as_list()})
+    _summary({"summary": summary.as_dict(), "next_steps": summary.steps.as_list(),
+              "deleted_between_exports": []})
 
 
 def _summary(doc: dict[str, Any]) -> None:
@@ -221,6 +226,10 @@ def _summary(doc: dict[str, Any]) -> None:
     say(f"{count(summary['total'], 'conversation')}: {summary['eligible']} eligible for training, "
         f"{summary['not_eligible']} not eligible, {summary['undetermined']} undetermined; "
         f"{summary['skipped']} skipped")
+    if summary["duplicates"]:
+        say(f"{summary['duplicates']} duplicate cop{'ies' if summary['duplicates'] != 1 else 'y'} "
+            "not counted (the same conversation in more than one file or export: the latest "
+            "update counts)")
     if summary["by_rule"]:
         say("By rule: " + ", ".join(f"{k} {v}" for k, v in summary["by_rule"].items()))
     if summary["third_parties"]:
@@ -233,6 +242,7 @@ def _summary(doc: dict[str, Any]) -> None:
             + ", ".join(_link(x) for x in summary["unmatched_shared_links"]) + ")" if elsewhere else ""))
     if summary["library_files"] is not None:
         say(f"Library: {summary['library_files']} files kept (deleting a chat does not delete them)")
+    _deleted(doc["deleted_between_exports"])
     for error in summary["errors"]:
         if "index" not in error:
             continue  # a problem with the export as a whole: already a warning line
@@ -283,6 +293,26 @@ def _device_note(snapshot: Any, exports: list[dict[str, Any]], device: str | Non
                  "device a conversation came from, and one saved to history was started with "
                  "the switch on, so these records decide no conversation of the era "
                  "(`--device NAME` reports a contradiction)")
+
+
+def _deleted(deleted: list[dict[str, Any]]) -> None:
+    """Conversations deleted between two exports, then each notice's text once."""
+    from gptpriv.cli.output import say
+
+    if not deleted:
+        return
+    say()
+    say(f"Deleted since your earlier export ({len(deleted)}):")
+    notices: dict[str, str] = {}
+    for d in deleted:
+        window = d["window"]
+        title = "(redacted)" if d["title"] is None and d["id"] else (d["title"] or "")
+        say(f"  {title} ({d['id']}): in {d['last_seen_in']}, not in {d['missing_from']}; deleted "
+            f"between {(window['from'] or '?')[:10]} and {(window['until'] or '?')[:10]} "
+            f"[{', '.join(n['rule'] for n in d['notices'])}]")
+        notices.update((n["rule"], n["message"]) for n in d["notices"])
+    for rule, message in notices.items():
+        say(f"  {rule}: {message}")
 
 
 def _explain(row: dict[str, Any]) -> None:

@@ -26,10 +26,10 @@ def report(
     import io
     import sys
 
-    from gptpriv.check import Filters, Summary, check_export, open_inputs
+    from gptpriv.check import Filters, Summary, open_inputs
     from gptpriv.cli.common import store
     from gptpriv.cli.output import say, warn_left_out, warn_problems, with_progress
-    from gptpriv.policy.resolver import Settings
+    from gptpriv.exports import Run, checked
     from gptpriv.report import ReportBuilder
     from gptpriv.timeutil import now
 
@@ -41,13 +41,13 @@ def report(
     warn_left_out(inputs)
     summary = Summary()
     builder = ReportBuilder(snapshot, redact, summary)
-    for reader, choice in inputs:
-        builder.exports.append({"path": reader.label, "account": choice.account.name if choice.account else None,
-                                "account_reason": choice.why})
-        for facts, verdict in with_progress(check_export(reader, Settings(choice.account, snapshot),
-                                                          Filters(), None, summary, redact), reader):
-            builder.add(facts, verdict)
-        warn_problems(reader)
+    run = Run(inputs, by_account_flag=account is not None)
+    for _, facts, verdict in checked(run, snapshot, Filters(), None, summary, with_progress, redact):
+        builder.add(facts, verdict)
+    for item in inputs:
+        warn_problems(item.reader)
+    builder.exports = run.exports()
+    builder.deleted = run.deleted_between_exports(redact)
     if output == "-":
         builder.write(sys.stdout, now())
         return

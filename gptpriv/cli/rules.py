@@ -26,7 +26,7 @@ def rules(json: JsonOpt = False) -> None:
 
     titles = {"training": "Training eligibility (first step that decides ends the evaluation)",
               "disclosure": "Who can see the conversation",
-              "notice": "Notices (what is kept, and what an export proves)",
+              "notice": "Notices (what is kept, what an export proves, what OpenAI may still hold)",
               "lint": "Lints (gptpriv doctor)"}
     for kind, title in titles.items():
         say(title)

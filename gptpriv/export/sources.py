@@ -57,6 +57,9 @@ class Parts(NamedTuple):
     sites_manifest: Part | None = None
     library: Part | None = None
     archive: bool = False  # a ZIP: a member is named `archive.zip:member`
+    # Both layouts side by side (conversations.json and conversations-NNN.json): both are
+    # read, and the same conversation may be in each, so the caller must deduplicate.
+    mixed: bool = False
 
     def shard_names(self) -> dict[str, Part]:
         """The conversation shards by file name."""
@@ -156,7 +159,8 @@ def _folder(folder: Path) -> Parts:
     return Parts(str(folder), tuple(_file_part(folder / n) for n in shards),
                  optional("user.json"), optional("message_feedback.json"),
                  optional("shared_conversations.json"), tuple(warnings), manifest=optional(_MANIFEST),
-                 sites_manifest=_file_part(sites) if sites.is_file() else None, library=optional(_LIBRARY))
+                 sites_manifest=_file_part(sites) if sites.is_file() else None, library=optional(_LIBRARY),
+                 mixed=_mixed(shards))
 
 
 def _not_regular(path: Path) -> str | None:
@@ -223,7 +227,8 @@ def _zip(path: Path) -> Parts:
                  part("shared_conversations.json") if "shared_conversations.json" in members else None,
                  manifest=part(_MANIFEST, manifest) if manifest else None,
                  sites_manifest=part(_MANIFEST, sites) if sites else None,
-                 library=part(_LIBRARY, library) if library else None, archive=True)
+                 library=part(_LIBRARY, library) if library else None, archive=True,
+                 mixed=_mixed(shards))
 
 
 def _check_method(label: str, info: zipfile.ZipInfo) -> None:
@@ -273,6 +278,10 @@ def _one_root(path: Path, infos: list[zipfile.ZipInfo]) -> None:
         shown = ", ".join(f"`{r}/`" if r else "the top level" for r in roots)
         raise ExportError(f"{path}: the ZIP holds export files in several folders ({shown}): "
                           "which one is the export cannot be told; give one export per ZIP")
+
+
+def _mixed(shards: list[str]) -> bool:
+    return "conversations.json" in shards and len(shards) > 1
 
 
 class ZipMember:

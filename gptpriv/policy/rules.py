@@ -122,15 +122,26 @@ RULES: tuple[Rule, ...] = (
     Rule("retention.temporary", "notice", None, "status --temporary",
          "a temporary chat is kept up to 30 days for safety, then deleted",
          f"{_TEMPORARY}; OpenAI (2024-02-13)"),
+    Rule("retention.deleted", "notice", None,
+         "a conversation in an earlier export of the account and not in the newest",
+         "deleted chats are removed from OpenAI's systems within 30 days, unless already "
+         "de-identified and disassociated from the account, or kept for security or legal "
+         "obligations",
+         "OpenAI Help Center, chat deletion FAQ: \"scheduled for permanent deletion from "
+         "OpenAI's systems within 30 days, unless it has already been de-identified and "
+         "disassociated from your account, or OpenAI must retain it for security or legal "
+         "obligations\""),
     Rule("retention.preservation_order", "notice", None,
-         "status --temporary inside era.preservation_order (2025-05-13 – 2025-09-26), on a "
-         "consumer plan or Team/Business (not Enterprise or Edu)",
+         "status --temporary at a time inside era.preservation_order (2025-05-13 – 2025-09-26), "
+         "or a conversation deleted between two exports whose window overlaps it; on a consumer "
+         "plan or Team/Business (not Enterprise or Edu)",
          "a court order in NYT v. OpenAI required OpenAI to preserve output logs that would "
          "otherwise have been deleted; OpenAI still holds \"limited historical April–September "
          "2025 user data\"",
          "OpenAI, \"How we're responding to The New York Times' data demands\" (2025-06-05, "
-         "updated 2025-10-22): \"Our obligations under the earlier order ended on September 26, "
-         "2025.\""),
+         "updated 2025-10-22): the order of 2025-05-13 covered ChatGPT Free, Plus, Pro and Team "
+         "and the API without zero data retention; \"Our obligations under the earlier order "
+         "ended on September 26, 2025.\""),
     Rule("lint.devices_disagree", "lint", None,
          "devices of one account (or a device and the account) differ at the same moment",
          "warning", "OpenAI, 2023-04-25: the switch \"does not sync across devices\""),

@@ -30,6 +30,7 @@ class ReportBuilder:
         self.parties: dict[tuple[str, str], dict[str, Any]] = {}
         self.gpts: dict[str, Counter[str]] = defaultdict(Counter)
         self.exports: list[dict[str, Any]] = []
+        self.deleted: list[dict[str, Any]] = []  # deleted_between_exports, as in check --json
         # Closed by write(), which reads the rows back into the page.
         self._rows = Spool(4 << 20)
         self.titles = Titles()
@@ -108,6 +109,7 @@ class ReportBuilder:
         html.totals(self, out)
         html.chart(self, out)
         html.third_parties(self, out)
+        html.deleted_between_exports(self, out)
         html.gpt_table(self, out)
         out.write('<section id="conversations"><h2>Conversations</h2>\n'
                   '<p class="noprint"><label>Filter: <input id="filter" type="search"></label> '

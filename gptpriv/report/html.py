@@ -172,6 +172,9 @@ def totals(report: ReportBuilder, out: IO[str]) -> None:
         out.write(f'<tr><th scope="row"><span class="swatch {verdict}"></span>{escape_html(LABELS[verdict])}'
                   f' <span class="meaning">({escape_html(MEANINGS[verdict])})</span>'
                   f'</th><td class="num">{report.summary.verdicts[verdict]}</td></tr>\n')
+    if report.summary.duplicates:
+        out.write('<tr><th scope="row">copies of a conversation already counted (not counted '
+                  f'again)</th><td class="num">{report.summary.duplicates}</td></tr>\n')
     out.write(f'<tr><th scope="row">skipped (malformed)</th><td class="num">{report.summary.skipped}</td></tr>'
               '</tbody></table>\n<table id="rule-totals"><caption>Conversations by determining '
               'rule</caption><thead><tr><th scope="col">Rule</th><th scope="col">Conversations'
@@ -269,6 +272,34 @@ def third_parties(report: ReportBuilder, out: IO[str]) -> None:
                   f'<td>{policies}</td><td class="num">{v["calls"]}{declined}</td><td>{consents}</td>'
                   f'<td>{escape_html(flag)}</td></tr>\n')
     out.write("</tbody></table></section>\n")
+
+
+def deleted_between_exports(report: ReportBuilder, out: IO[str]) -> None:
+    """Conversations in an earlier export of an account and not in its newest; shown only when
+    two exports of one account were read."""
+    if not report.deleted:
+        return
+    out.write('<section id="deleted"><h2>Deleted since your earlier export</h2>\n'
+              '<table id="deleted-table" class="sortable"><caption>Conversations in an earlier '
+              'export and not in the newest</caption><thead><tr><th scope="col">Title</th>'
+              '<th scope="col">Id</th><th scope="col">Last seen in</th><th scope="col">Missing from'
+              '</th><th scope="col">Deleted between (UTC)</th><th scope="col">Notices</th>'
+              '</tr></thead><tbody>\n')
+    notices: dict[str, str] = {}
+    for d in report.deleted:
+        window = d["window"]
+        title = "(hidden)" if report.redact else (d["title"] or "")
+        rules = ", ".join(n["rule"] for n in d["notices"])
+        notices.update((n["rule"], n["message"]) for n in d["notices"])
+        out.write(f'<tr><td>{escape_html(title)}</td><td><code>{escape_html(d["id"])}</code></td>'
+                  f'<td>{escape_html(d["last_seen_in"])}</td><td>{escape_html(d["missing_from"])}</td>'
+                  f'<td data-sort="{escape_html(window["from"])}">{escape_html((window["from"] or "?")[:10])} '
+                  f'to {escape_html((window["until"] or "?")[:10])}</td><td>{escape_html(rules)}</td></tr>\n')
+    out.write("</tbody></table>\n<dl>")
+    for rule, message in notices.items():
+        out.write(f"<dt><code>{escape_html(rule)}</code></dt><dd>{escape_html(message)}</dd>")
+    out.write("</dl>\n<p>Each export is dated by its latest conversation time unless it has a "
+              "manifest: the window can end later than shown.</p></section>\n")
 
 
 def gpt_table(report: ReportBuilder, out: IO[str]) -> None:
