@@ -115,11 +115,15 @@ class Summary:
 def check_export(reader: ExportReader, settings: Settings, filters: Filters, device: str | None,
                  summary: Summary) -> Iterator[tuple[Facts, Verdict]]:
     """Resolve each conversation as it is read; skipped ones go to the summary."""
-    for item in reader.conversations():
-        if isinstance(item, Skipped):
-            summary.skip(item)
-            continue
-        verdict = resolve(settings, facts_to_conversation(item, device))
-        if filters.keep(item, verdict):
-            summary.add(verdict)
-            yield item, verdict
+    items = reader.conversations()
+    try:
+        for item in items:
+            if isinstance(item, Skipped):
+                summary.skip(item)
+                continue
+            verdict = resolve(settings, facts_to_conversation(item, device))
+            if filters.keep(item, verdict):
+                summary.add(verdict)
+                yield item, verdict
+    finally:
+        items.close()  # closed with this one (a parallel read ends its workers)

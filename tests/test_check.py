@@ -6,7 +6,6 @@ import io
 import os
 import re
 import signal
-import threading
 import json
 import zipfile
 from datetime import datetime, timezone
@@ -485,43 +484,73 @@ def test_standard_input_is_read_by_workers_when_long(tmp_path: Path, small_units
     assert not units
 
 
-_CALLS_IN_THIS_PROCESS = []
+def without_fork(monkeypatch, methods: tuple[str, ...]) -> None:
+    """Start methods as on an OS without fork: Windows has spawn only, others forkserver too."""
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: list(methods))
 
 
-def _dies_on_second_unit(elements, feedback):
-    """facts_from, in a worker that is killed (as by the OOM killer) at its second unit."""
-    from gptpriv.export.facts import facts_from
-
-    _CALLS_IN_THIS_PROCESS.append(1)
-    if len(_CALLS_IN_THIS_PROCESS) == 2:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return facts_from(elements, feedback)
-
-
+@pytest.mark.parametrize("methods", [None, ("spawn",)], ids=["default", "spawn"])
 @pytest.mark.parametrize("zipped", [False, True])
 def test_a_killed_worker_is_an_error_not_a_hang(tmp_path: Path, small_units, monkeypatch,
-                                                zipped: bool) -> None:
-    from gptpriv.export import parallel
+                                                zipped: bool, methods) -> None:
+    import multiprocessing
 
     target = parallel_sample(tmp_path)
     if zipped:
         target = zipped_as_export(target)
     small_units(True)
-    monkeypatch.setattr(parallel, "facts_from", _dies_on_second_unit)  # what forked workers call
-    outcome: list[BaseException] = []
+    if methods:
+        without_fork(monkeypatch, methods)
 
-    def read() -> None:
-        try:
-            facts_of(target)
-        except BaseException as error:  # noqa: BLE001 (handed to the test thread)
-            outcome.append(error)
+    def hangs(*_: object) -> None:
+        raise AssertionError("the read hangs after the workers were killed")
 
-    reading = threading.Thread(target=read, daemon=True)
-    reading.start()
-    reading.join(timeout=30)
-    assert not reading.is_alive(), "the read hangs after a worker was killed"
-    assert len(outcome) == 1 and isinstance(outcome[0], ExportError), outcome
-    assert re.search(r": byte \d+: a worker process was killed \(out of memory\?\)$", str(outcome[0]))
+    # An alarm, not a thread, watches for a hang: with a thread running, no worker is forked.
+    previous = signal.signal(signal.SIGALRM, hangs)
+    signal.alarm(30)
+    try:
+        with pytest.raises(ExportError) as caught:
+            for number, _ in enumerate(ExportReader(str(target)).conversations()):
+                if number == 0:  # as the OOM killer would; units are left, handed out or not
+                    workers = multiprocessing.active_children()
+                    assert workers
+                    for worker in workers:
+                        os.kill(worker.pid, signal.SIGKILL)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert re.search(r": byte \d+: a worker process was killed \(out of memory\?\)$", str(caught.value))
+    assert not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("methods", [("spawn",), ("forkserver", "spawn")], ids=["windows", "posix"])
+def test_without_fork_the_workers_give_the_same_answers(run, tmp_path: Path, small_units,
+                                                        monkeypatch, methods) -> None:
+    from gptpriv.export import parallel
+
+    path = parallel_sample(tmp_path)
+    archive = zipped_as_export(path)
+    small_units(False)
+
+    def answers(target: Path) -> tuple[list, dict]:
+        doc = run("check", str(target), "--json").json()
+        for row in (*doc["conversations"], *doc["summary"]["errors"]):
+            row.pop("export")  # the file or the ZIP member
+        return doc["conversations"], doc["summary"]
+
+    one = answers(path)
+    assert one == answers(archive) and one[1]["skipped"] == 1
+    small_units(True)
+    without_fork(monkeypatch, methods)
+    started = []
+    real_start = parallel.processes.start
+    monkeypatch.setattr(parallel.processes, "start",
+                        lambda count, method, *a: started.append(method) or real_start(count, method, *a))
+    assert answers(path) == one
+    assert answers(archive) == one
+    assert started == [methods[0]] * 2
 
 
 @pytest.mark.parametrize("source", ["file", "zip", "stdin"])
@@ -568,3 +597,4 @@ def test_stopping_early_ends_the_workers(tmp_path: Path, small_units) -> None:
     import multiprocessing
 
     assert not multiprocessing.active_children()
+
