@@ -598,3 +598,18 @@ def test_stopping_early_ends_the_workers(tmp_path: Path, small_units) -> None:
 
     assert not multiprocessing.active_children()
 
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files in /proc")
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2])
+def test_a_zip_read_leaves_no_file_open(tmp_path: Path, small_units, method: int) -> None:
+    """The archive, its members and the shared slots are closed when read, not when collected."""
+    source = parallel_sample(tmp_path)
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", method) as z:
+        z.write(source, "conversations.json")
+        z.writestr("user.json", '{"email": "a@example.com"}')
+    small_units(True)
+    before = sorted(os.listdir("/proc/self/fd"))
+    reader = ExportReader(str(archive))  # kept alive: nothing may wait for the GC
+    assert len(list(reader.conversations())) == 61
+    assert sorted(os.listdir("/proc/self/fd")) == before

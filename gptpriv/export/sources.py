@@ -78,11 +78,12 @@ def _folder(folder: Path) -> Parts:
 
 def _zip(path: Path) -> Parts:
     try:
-        archive = zipfile.ZipFile(path)
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise ExportError(f"{path}: not a readable ZIP archive ({exc})") from None
     members: dict[str, zipfile.ZipInfo] = {}
-    for info in archive.infolist():
+    for info in infos:
         parts = info.filename.replace("\\", "/").split("/")
         # Only names inside the archive count; `..` and absolute names are never read.
         if info.is_dir() or ".." in parts or info.filename.startswith(("/", "\\")):
@@ -102,11 +103,18 @@ def _zip(path: Path) -> Parts:
                               f"(over {MAX_RATIO}:1): refusing a likely ZIP bomb")
         if info.compress_type in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
             return Part(label, lambda: ZipMember(path, info), info.file_size)
-        return Part(label, lambda: archive.open(info), info.file_size)
+        return Part(label, lambda: _other_member(path, info), info.file_size)
 
     return Parts(str(path), tuple(part(n) for n in shards),
                  part("user.json") if "user.json" in members else None,
                  part("message_feedback.json") if "message_feedback.json" in members else None)
+
+
+def _other_member(path: Path, info: zipfile.ZipInfo) -> IO[bytes]:
+    """A member compressed otherwise (bzip2, LZMA), through zipfile. The archive is closed
+    here; the member it opened keeps the file open until the member itself is closed."""
+    with zipfile.ZipFile(path) as archive:
+        return archive.open(info)
 
 
 class ZipMember:
