@@ -60,6 +60,11 @@ class _RootGroup(TyperGroup):
         except GptprivError as error:
             sys.stderr.write(f"gptpriv: error: {error}\n")
             raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            # Ctrl-C: what was being read (worker processes, shared memory) was torn down
+            # on the way here, and a report is written to its file only when complete.
+            sys.stderr.write("gptpriv: interrupted\n")
+            raise typer.Exit(130) from None
 
 
 app = typer.Typer(
@@ -94,5 +99,18 @@ def _root(
     ctx.obj = {"home": home}
 
 
+def _interrupted(signum: int, frame: Any) -> None:
+    # The first Ctrl-C stops the command; more, while it ends its workers, would only cut
+    # that short (and print tracebacks from wherever they land).
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if told to ignore it
+        signal.signal(signal.SIGINT, _interrupted)
     app(prog_name="gptpriv")

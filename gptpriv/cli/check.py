@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import closing
 from typing import Annotated, Any, Optional
 
 import typer
@@ -73,17 +74,18 @@ def check(
                         "account_reason": choice.why})
         settings = Settings(choice.account, snapshot)
         results = check_export(reader, settings, filters, device, summary)
-        for facts, result in _with_progress(results, reader):
-            row = conversation_dict(facts, result, reader.label, redact)
-            failed = failed or _fails(fail_on, row)
-            if out is not None:
-                out.conversation(row)
-            elif jsonl:
-                from gptpriv.cli.output import emit_jsonl
+        with closing(_with_progress(results, reader)) as checked:  # closed even on Ctrl-C
+            for facts, result in checked:
+                row = conversation_dict(facts, result, reader.label, redact)
+                failed = failed or _fails(fail_on, row)
+                if out is not None:
+                    out.conversation(row)
+                elif jsonl:
+                    from gptpriv.cli.output import emit_jsonl
 
-                emit_jsonl(row)
-            else:
-                rows.append(row)
+                    emit_jsonl(row)
+                else:
+                    rows.append(row)
     doc = {"account": exports[0]["account"] if len({e["account"] for e in exports}) == 1 else None,
            "exports": exports, "summary": summary.as_dict()}
     if out is not None:
@@ -173,21 +175,49 @@ def _fails(fail_on: str | None, row: dict[str, Any]) -> bool:
 
 
 def _with_progress(results: Any, reader: Any) -> Any:
-    """A progress bar on stderr for inputs over a few MB, only when stderr is a terminal."""
-    total = reader.total_bytes
-    if not sys.stderr.isatty() or not total or total < 8 * 1024 * 1024:
-        yield from results
-        return
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+    """A progress bar on stderr for inputs over a few MB, only when stderr is a terminal.
 
-    from gptpriv.cli.output import console
+    It is drawn from here, not by Rich's refresh thread: the parallel reader forks its
+    workers only while this process runs one thread. It shows from the first conversation
+    on, once the workers have started.
+    """
+    try:
+        total = reader.total_bytes
+        if not sys.stderr.isatty() or not total or total < 8 * 1024 * 1024:
+            yield from results
+            return
+        import time
 
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TimeRemainingColumn(), console=console(stderr=True), transient=True) as bar:
-        task = bar.add_task("reading", total=total)
-        for item in results:
-            bar.update(task, completed=reader.bytes_read)
-            yield item
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        from gptpriv.cli.output import console
+
+        items = iter(results)
+        first = next(items, None)
+        if first is None:
+            return
+        # The console reads no markup (titles are printed as they are): the column is styled
+        # by its arguments, not by `[progress.description]` in its text.
+        with Progress(TextColumn("{task.description}", style="progress.description", markup=False),
+                      BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                      console=console(stderr=True), transient=True, auto_refresh=False) as bar:
+            task = bar.add_task("reading", total=total, completed=reader.bytes_read)
+            bar.refresh()
+            yield first
+            shown = time.monotonic()
+            for item in items:
+                if time.monotonic() - shown >= 0.1:
+                    bar.update(task, completed=reader.bytes_read, refresh=True)
+                    shown = time.monotonic()
+                yield item
+    finally:
+        results.close()
 
 
 def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, explain: bool) -> None:

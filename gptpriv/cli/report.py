@@ -23,6 +23,7 @@ def report(
     """Write a self-contained HTML privacy report: timeline, third parties, GPTs, every conversation."""
     import io
     import sys
+    from contextlib import closing
     from pathlib import Path
 
     from gptpriv.check import Filters, Summary, check_export
@@ -38,9 +39,11 @@ def report(
     for reader, choice in inputs:
         builder.exports.append({"path": reader.label, "account": choice.account.name if choice.account else None,
                                 "account_reason": choice.why})
-        for facts, verdict in _with_progress(check_export(reader, Settings(choice.account, snapshot),
-                                                          Filters(), None, summary), reader):
-            builder.add(facts, verdict)
+        checked = _with_progress(check_export(reader, Settings(choice.account, snapshot),
+                                              Filters(), None, summary), reader)
+        with closing(checked):  # closed even on Ctrl-C: the workers end now
+            for facts, verdict in checked:
+                builder.add(facts, verdict)
     if output == "-":
         builder.write(sys.stdout, now())
         return
