@@ -497,12 +497,23 @@ def test_a_killed_worker_is_an_error_not_a_hang(tmp_path: Path, small_units, mon
                                                 zipped: bool, methods) -> None:
     import multiprocessing
 
+    from gptpriv.export import parallel
+
     target = parallel_sample(tmp_path)
     if zipped:
         target = zipped_as_export(target)
     small_units(True)
     if methods:
         without_fork(monkeypatch, methods)
+    segments = []  # named shared memory (not under fork), which must be unlinked
+    real_memory = parallel.processes.SharedMemory
+
+    def recorded(*args: object) -> object:
+        memory = real_memory(*args)
+        segments.append(memory.name)
+        return memory
+
+    monkeypatch.setattr(parallel.processes, "SharedMemory", recorded)
 
     def hangs(*_: object) -> None:
         raise AssertionError("the read hangs after the workers were killed")
@@ -523,6 +534,11 @@ def test_a_killed_worker_is_an_error_not_a_hang(tmp_path: Path, small_units, mon
         signal.signal(signal.SIGALRM, previous)
     assert re.search(r": byte \d+: a worker process was killed \(out of memory\?\)$", str(caught.value))
     assert not multiprocessing.active_children()
+    assert len(segments) == (1 if zipped else 0)
+    if zipped and methods:  # a named segment, gone
+        assert segments[0] is not None
+        if os.path.isdir("/dev/shm"):
+            assert not os.path.exists(f"/dev/shm/{segments[0]}")
 
 
 @pytest.mark.parametrize("methods", [("spawn",), ("forkserver", "spawn")], ids=["windows", "posix"])
