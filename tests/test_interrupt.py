@@ -7,7 +7,6 @@ is started in a session of its own and the signal sent to that group.
 from __future__ import annotations
 
 import os
-import pty
 import select
 import signal
 import subprocess
@@ -18,6 +17,11 @@ from pathlib import Path
 
 import pytest
 from export_builder import ConversationBuilder, dumps
+
+if not os.path.isdir("/proc"):  # process groups, /proc and pseudo-terminals: Linux
+    pytest.skip("needs /proc", allow_module_level=True)
+
+import pty  # here: there is no pty on Windows
 
 # The CLI with units small enough that a file of a few MB is read by the workers in many.
 _SMALL_UNITS = ("import sys\n"
