@@ -138,3 +138,27 @@ def test_the_progress_bar_is_drawn_on_a_terminal(large, isolated_env) -> None:
     piped = subprocess.run([*CLI, "check", str(large["file"]), "--json"], env=env,
                            capture_output=True, check=True)
     assert piped.stderr == b""
+
+
+def test_ctrl_c_while_the_command_line_is_imported(monkeypatch, capsys) -> None:
+    """Importing Typer and Rich is most of the start-up: a Ctrl-C then is one line too."""
+    import importlib.abc
+
+    from gptpriv import entry
+
+    class Interrupted(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, path: object, target: object = None) -> None:
+            if name == "gptpriv.cli":
+                raise KeyboardInterrupt  # as the SIGINT handler raises it, mid-import
+
+    monkeypatch.delitem(sys.modules, "gptpriv.cli")
+    monkeypatch.setattr(sys, "meta_path", [Interrupted(), *sys.meta_path])
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            entry.main()
+        assert signal.getsignal(signal.SIGINT) is entry._interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert exited.value.code == 130
+    assert capsys.readouterr().err == "gptpriv: interrupted\n"

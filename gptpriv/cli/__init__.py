@@ -99,18 +99,8 @@ def _root(
     ctx.obj = {"home": home}
 
 
-def _interrupted(signum: int, frame: Any) -> None:
-    # The first Ctrl-C stops the command; more, while it ends its workers, would only cut
-    # that short (and print tracebacks from wherever they land).
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    raise KeyboardInterrupt
-
-
 def main() -> None:
-    import signal
+    from gptpriv.entry import handle_sigint
 
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if told to ignore it
-        signal.signal(signal.SIGINT, _interrupted)
+    handle_sigint()  # already done when started as `gptpriv`
     app(prog_name="gptpriv")
