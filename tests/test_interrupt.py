@@ -82,14 +82,17 @@ def interrupt(target: Path, after_lines: int, env: dict[str, str]) -> None:
         sent = time.monotonic()
         _, stderr = proc.communicate(timeout=5)
         assert time.monotonic() - sent < 5
+        left = in_session(proc.pid)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        for pid in in_session(proc.pid):  # a failed run leaves nothing either
+            os.kill(pid, signal.SIGKILL)
     text = stderr.decode()
     assert proc.returncode == 130, text
     assert "Traceback" not in text and text in ("", "gptpriv: interrupted\n"), text
-    assert in_session(proc.pid) == [], "processes left behind"
+    assert left == [], "processes left behind"
 
 
 MOMENTS = {"workers-started": 0, "first-rows": 1, "middle": CONVERSATIONS // 2}
