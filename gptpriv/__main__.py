@@ -1,3 +1,3 @@
-from gptpriv.cli import main
+from gptpriv.entry import main
 
 main()

@@ -244,29 +244,35 @@ def check_export(reader: ExportReader, settings: Settings, filters: Filters, dev
     conversation is not in the export, once it is read to the end."""
     links = shared_links(reader)
     matched: set[str] = set()
-    for item in reader.conversations() if items is None else items:
-        if isinstance(item, Skipped):
-            summary.skip(item)
-            continue
-        conversation = item.conversation
-        if device:  # the user says where these conversations came from
-            conversation = conversation._replace(
-                device=device, sources={**conversation.sources, "device": "--device option"})
-        if links and conversation.id:
-            key = _plain(conversation.id)
-            if key in links:
-                matched.add(key)
-                conversation = conversation._replace(shared_links=links[key])
-                item = item._replace(conversation=conversation)
-        verdict = resolve(settings, conversation)
-        if filters.keep(item, verdict):
-            summary.add(verdict, item.id)
-            if item.problems:
-                summary.malformed(item, reader.label)
-            yield item, verdict
-    by_id = {_plain(e.conversation_id or ""): e.conversation_id for e in reader.shared_links}
-    for key, found in links.items():
-        if key not in matched:
-            for link in found:
-                summary.unmatched_link(link, by_id.get(key), redact)
-    summary.export_read(reader)
+    items = reader.conversations() if items is None else items
+    try:
+        for item in items:
+            if isinstance(item, Skipped):
+                summary.skip(item)
+                continue
+            conversation = item.conversation
+            if device:  # the user says where these conversations came from
+                conversation = conversation._replace(
+                    device=device, sources={**conversation.sources, "device": "--device option"})
+            if links and conversation.id:
+                key = _plain(conversation.id)
+                if key in links:
+                    matched.add(key)
+                    conversation = conversation._replace(shared_links=links[key])
+                    item = item._replace(conversation=conversation)
+            verdict = resolve(settings, conversation)
+            if filters.keep(item, verdict):
+                summary.add(verdict, item.id)
+                if item.problems:
+                    summary.malformed(item, reader.label)
+                yield item, verdict
+        by_id = {_plain(e.conversation_id or ""): e.conversation_id for e in reader.shared_links}
+        for key, found in links.items():
+            if key not in matched:
+                for link in found:
+                    summary.unmatched_link(link, by_id.get(key), redact)
+        summary.export_read(reader)
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()  # closed with this one (a parallel read ends its workers)

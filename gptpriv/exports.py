@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import struct
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import IO, Any, NamedTuple
 
@@ -276,7 +276,8 @@ class Run:
 
 
 def checked(run: Run, snapshot: Snapshot, filters: Filters, device: str | None, summary: Summary,
-            progress: Progress | None = None, redact: bool = False) -> Iterator[tuple[int, Facts, Verdict]]:
+            progress: Progress | None = None, redact: bool = False
+            ) -> Generator[tuple[int, Facts, Verdict], None, None]:
     """(input index, facts, verdict) of every conversation that counts, in input order."""
     def shown(items: Iterator[Any], reader: ExportReader) -> Iterator[Any]:
         return progress(items, reader) if progress else items

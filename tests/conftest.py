@@ -98,10 +98,11 @@ def run() -> Callable[..., Result]:
 @pytest.fixture
 def small_units(monkeypatch):
     """Units of a few conversations, so that a small file is read in many of them."""
-    from gptpriv.export import parallel
+    from gptpriv.export import boundaries, parallel
 
-    for name, value in (("UNIT", 8000), ("_BLOCK", 2500), ("_WINDOW", 1024)):
+    for name, value in (("UNIT", 8000), ("_BLOCK", 2500)):
         monkeypatch.setattr(parallel, name, value)
+    monkeypatch.setattr(boundaries, "WINDOW", 1024)
 
     def use(processes: bool) -> None:
         for name in ("PARALLEL_MIN_BYTES", "STREAM_MIN_BYTES"):

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import threading
 import zipfile
 from datetime import datetime, timezone
 from functools import partial
@@ -473,43 +472,89 @@ def test_standard_input_is_read_by_workers_when_long(tmp_path: Path, small_units
     assert not units
 
 
-_CALLS_IN_THIS_PROCESS = []
+def without_fork(monkeypatch, methods: tuple[str, ...]) -> None:
+    """Start methods as on an OS without fork: Windows has spawn only, others forkserver too."""
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: list(methods))
 
 
-def _dies_on_second_unit(elements, feedback):
-    """facts_from, in a worker that is killed (as by the OOM killer) at its second unit."""
-    from gptpriv.export.facts import facts_from
-
-    _CALLS_IN_THIS_PROCESS.append(1)
-    if len(_CALLS_IN_THIS_PROCESS) == 2:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return facts_from(elements, feedback)
-
-
+@pytest.mark.parametrize("methods", [None, ("spawn",)], ids=["default", "spawn"])
 @pytest.mark.parametrize("zipped", [False, True])
 def test_a_killed_worker_is_an_error_not_a_hang(tmp_path: Path, small_units, monkeypatch,
-                                                zipped: bool) -> None:
+                                                zipped: bool, methods) -> None:
+    import multiprocessing
+
     from gptpriv.export import parallel
 
     target = parallel_sample(tmp_path)
     if zipped:
         target = zipped_as_export(target)
     small_units(True)
-    monkeypatch.setattr(parallel, "facts_from", _dies_on_second_unit)  # what forked workers call
-    outcome: list[BaseException] = []
+    if methods:
+        without_fork(monkeypatch, methods)
+    segments = []  # named shared memory (not under fork), which must be unlinked
+    real_memory = parallel.processes.SharedMemory
 
-    def read() -> None:
-        try:
-            facts_of(target)
-        except BaseException as error:  # noqa: BLE001 (handed to the test thread)
-            outcome.append(error)
+    def recorded(*args: object) -> object:
+        memory = real_memory(*args)
+        segments.append(memory.name)
+        return memory
 
-    reading = threading.Thread(target=read, daemon=True)
-    reading.start()
-    reading.join(timeout=30)
-    assert not reading.is_alive(), "the read hangs after a worker was killed"
-    assert len(outcome) == 1 and isinstance(outcome[0], ExportError), outcome
-    assert re.search(r": byte \d+: a worker process was killed \(out of memory\?\)$", str(outcome[0]))
+    monkeypatch.setattr(parallel.processes, "SharedMemory", recorded)
+
+    def hangs(*_: object) -> None:
+        raise AssertionError("the read hangs after the workers were killed")
+
+    # An alarm, not a thread, watches for a hang: with a thread running, no worker is forked.
+    previous = signal.signal(signal.SIGALRM, hangs)
+    signal.alarm(30)
+    try:
+        with pytest.raises(ExportError) as caught:
+            for number, _ in enumerate(ExportReader(str(target)).conversations()):
+                if number == 0:  # as the OOM killer would; units are left, handed out or not
+                    workers = multiprocessing.active_children()
+                    assert workers
+                    for worker in workers:
+                        os.kill(worker.pid, signal.SIGKILL)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert re.search(r": byte \d+: a worker process was killed \(out of memory\?\)$", str(caught.value))
+    assert not multiprocessing.active_children()
+    assert len(segments) == (1 if zipped else 0)
+    if zipped and methods:  # a named segment, gone
+        assert segments[0] is not None
+        if os.path.isdir("/dev/shm"):
+            assert not os.path.exists(f"/dev/shm/{segments[0]}")
+
+
+@pytest.mark.parametrize("methods", [("spawn",), ("forkserver", "spawn")], ids=["windows", "posix"])
+def test_without_fork_the_workers_give_the_same_answers(run, tmp_path: Path, small_units,
+                                                        monkeypatch, methods) -> None:
+    from gptpriv.export import parallel
+
+    path = parallel_sample(tmp_path)
+    archive = zipped_as_export(path)
+    small_units(False)
+
+    def answers(target: Path) -> tuple[list, dict]:
+        doc = run("check", str(target), "--json").json()
+        for row in (*doc["conversations"], *doc["summary"]["errors"]):
+            row.pop("export")  # the file or the ZIP member
+        return doc["conversations"], doc["summary"]
+
+    one = answers(path)
+    assert one == answers(archive) and one[1]["skipped"] == 1
+    small_units(True)
+    without_fork(monkeypatch, methods)
+    started = []
+    real_start = parallel.processes.start
+    monkeypatch.setattr(parallel.processes, "start",
+                        lambda count, method, *a: started.append(method) or real_start(count, method, *a))
+    assert answers(path) == one
+    assert answers(archive) == one
+    assert started == [methods[0]] * 2
 
 
 @pytest.mark.parametrize("source", ["file", "zip", "stdin"])
@@ -556,3 +601,19 @@ def test_stopping_early_ends_the_workers(tmp_path: Path, small_units) -> None:
     import multiprocessing
 
     assert not multiprocessing.active_children()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files in /proc")
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2])
+def test_a_zip_read_leaves_no_file_open(tmp_path: Path, small_units, method: int) -> None:
+    """The archive, its members and the shared slots are closed when read, not when collected."""
+    source = parallel_sample(tmp_path)
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", method) as z:
+        z.write(source, "conversations.json")
+        z.writestr("user.json", '{"email": "a@example.com"}')
+    small_units(True)
+    before = sorted(os.listdir("/proc/self/fd"))
+    reader = ExportReader(str(archive))  # kept alive: nothing may wait for the GC
+    assert len(list(reader.conversations())) == 61
+    assert sorted(os.listdir("/proc/self/fd")) == before

@@ -91,6 +91,11 @@ class _RootGroup(TyperGroup):
             raise typer.Exit(error.exit_code) from None
         except BrokenPipeError:
             raise _StdoutClosed from None
+        except KeyboardInterrupt:
+            # Ctrl-C: what was being read (worker processes, shared memory) was torn down
+            # on the way here, and a report is written to its file only when complete.
+            sys.stderr.write("gptpriv: interrupted\n")
+            raise typer.Exit(130) from None
 
 
 app = typer.Typer(
@@ -126,6 +131,9 @@ def _root(
 
 
 def main() -> None:
+    from gptpriv.entry import handle_sigint
+
+    handle_sigint()  # already done when started as `gptpriv`
     started_on = _stdout_file()
     try:
         try:

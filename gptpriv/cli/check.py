@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import closing
 from typing import Annotated, Any, Optional
 
 import typer
@@ -84,17 +85,19 @@ def check(
                           parse_when(since, note) if since else None, parse_when(until, note) if until else None,
                           frozenset(ids or ()))
         run = Run(inputs, by_account_flag=account is not None)
-        for k, facts, result in checked(run, snapshot, filters, device, summary, with_progress, redact):
-            row = conversation_dict(facts, result, inputs[k].reader.label, redact)
-            failed = failed or fails(fail_on, row)
-            if out is not None:
-                out.conversation(row)
-            elif jsonl:
-                from gptpriv.cli.output import emit_jsonl
+        results = checked(run, snapshot, filters, device, summary, with_progress, redact)
+        with closing(results):  # closed even on Ctrl-C: the workers end now
+            for k, facts, result in results:
+                row = conversation_dict(facts, result, inputs[k].reader.label, redact)
+                failed = failed or fails(fail_on, row)
+                if out is not None:
+                    out.conversation(row)
+                elif jsonl:
+                    from gptpriv.cli.output import emit_jsonl
 
-                emit_jsonl(row)
-            else:
-                rows.append(row)
+                    emit_jsonl(row)
+                else:
+                    rows.append(row)
         for item in inputs:
             warn_problems(item.reader)
     except GptprivError as exc:

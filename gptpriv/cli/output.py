@@ -119,18 +119,41 @@ def setting_word(value: bool | None, on: str = "allowed", off: str = "off") -> s
 
 
 def with_progress(results: Iterator[T], reader: Any) -> Iterator[T]:
-    """A progress bar on stderr for inputs over a few MB, only when stderr is a terminal."""
-    total = reader.total_bytes
-    if not sys.stderr.isatty() or not total or total < 8 * 1024 * 1024:
-        yield from results
-        return
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+    """A progress bar on stderr for inputs over a few MB, only when stderr is a terminal.
 
-    # The description is plain text (no markup) and goes through `visible` like every line.
-    with Progress(TextColumn("{task.description}", style="progress.description", markup=False),
-                  BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console(stderr=True),
-                  transient=True) as bar:
-        task = bar.add_task(visible("reading"), total=total)
-        for item in results:
-            bar.update(task, completed=reader.bytes_read)
-            yield item
+    It is drawn from here, not by Rich's refresh thread: the parallel reader forks its
+    workers only while this process runs one thread. It shows from the first conversation
+    on, once the workers have started. Closing this closes `results` (Ctrl-C ends the workers).
+    """
+    try:
+        total = reader.total_bytes
+        if not sys.stderr.isatty() or not total or total < 8 * 1024 * 1024:
+            yield from results
+            return
+        import time
+
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+        items = iter(results)
+        first = next(items, None)
+        if first is None:
+            return
+        # The console reads no markup (titles are printed as they are): the column is styled
+        # by its arguments, not by `[progress.description]` in its text; the description goes
+        # through `visible` like every line.
+        with Progress(TextColumn("{task.description}", style="progress.description", markup=False),
+                      BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                      console=console(stderr=True), transient=True, auto_refresh=False) as bar:
+            task = bar.add_task(visible("reading"), total=total, completed=reader.bytes_read)
+            bar.refresh()
+            yield first
+            shown = time.monotonic()
+            for item in items:
+                if time.monotonic() - shown >= 0.1:
+                    bar.update(task, completed=reader.bytes_read, refresh=True)
+                    shown = time.monotonic()
+                yield item
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()

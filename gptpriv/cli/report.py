@@ -25,6 +25,7 @@ def report(
     """Write a self-contained HTML privacy report: timeline, third parties, GPTs, every conversation."""
     import io
     import sys
+    from contextlib import closing
 
     from gptpriv.check import Filters, Summary, open_inputs
     from gptpriv.cli.common import store
@@ -42,8 +43,10 @@ def report(
     summary = Summary()
     builder = ReportBuilder(snapshot, redact, summary)
     run = Run(inputs, by_account_flag=account is not None)
-    for _, facts, verdict in checked(run, snapshot, Filters(), None, summary, with_progress, redact):
-        builder.add(facts, verdict)
+    results = checked(run, snapshot, Filters(), None, summary, with_progress, redact)
+    with closing(results):  # closed even on Ctrl-C: the workers end now
+        for _, facts, verdict in results:
+            builder.add(facts, verdict)
     for item in inputs:
         warn_problems(item.reader)
     builder.exports = run.exports()

@@ -198,6 +198,10 @@ class ExportReader:
                     if isinstance(item, Broken) else item
         except StreamError as error:
             raise _stream_error(part, error) from None
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # a parallel read ends its workers now, however this one ended
 
     def _object(self, part: Part, data: bytes) -> Iterator[Facts | Skipped]:
         """One conversation object, or `{"conversations": [...]}`."""

@@ -5,11 +5,22 @@ that comes before: what lets several processes read one export, each from its ow
 from __future__ import annotations
 
 from itertools import islice
-from typing import Optional
+from pathlib import Path
+from typing import IO, NamedTuple, Optional
 
 import msgspec
 
-from gptpriv.export.stream import DECODE_ERRORS, LIKELY_CUT, decode_in_place, is_truncated
+from gptpriv.export.stream import (
+    DECODE_ERRORS,
+    LIKELY_CUT,
+    TRUNCATED_END,
+    StreamError,
+    decode_in_place,
+    is_truncated,
+)
+
+WINDOW = 1024 * 1024  # where a plain file is searched for a boundary; grows when needed
+MAX_WINDOW = 32 * 1024 * 1024
 
 
 def boundary(buffer: bytearray | memoryview, start: int = 0, end: int | None = None,
@@ -63,4 +74,54 @@ def _starts_conversation(buffer: bytearray | memoryview, brace: int, end: int) -
                 continue
             return False
         return len(items) == 1 and items[0].mapping is not None
+    return None
+
+
+# -- a plain file: where to cut it ------------------------------------------------------
+
+class FilePlan(NamedTuple):
+    path: Path
+    opening: int  # file offset of the array's `[`
+    closing: int  # ... and of its `]`
+    first: tuple[int, int]  # the first boundary
+
+
+def plan_file(path: Path, size: int, unit: int, wrapped: bool = False) -> FilePlan | None:
+    """Where the array opens and closes and its first boundary; None when none is found
+    (then one process reads the file as a stream). The first boundary is looked for about
+    `unit` bytes in. `wrapped`: the array is the value of
+    `{"conversations": ...}`, the first `[` of the file, closed by the `]` before its `}`."""
+    with open(path, "rb") as handle:
+        head = handle.read(64)
+        handle.seek(max(0, size - 4096))
+        tail = handle.read()
+        stripped = tail.rstrip()
+        if wrapped:
+            if not stripped.endswith(b"}"):
+                raise StreamError("the file ends before the object is closed (truncated?)",
+                                  size - (len(tail) - len(stripped)))
+            stripped = stripped[:-1].rstrip()
+        end = size - (len(tail) - len(stripped))
+        if not stripped.endswith(b"]"):
+            raise StreamError(TRUNCATED_END, end)
+        opening = head.index(b"[")
+        # Not found near the start: the file is shaped unlike any export seen (no key that
+        # opens a conversation comes first), and looking further would read all of it.
+        first = boundary_after(handle, opening + unit, min(end - 1, opening + unit + 2 * MAX_WINDOW))
+    return FilePlan(path, opening, end - 1, first) if first else None
+
+
+def boundary_after(handle: IO[bytes], at: int, closing: int) -> tuple[int, int] | None:
+    """The first verified boundary at or after file offset `at`, before `closing`."""
+    window = WINDOW
+    while at < closing:
+        handle.seek(at)
+        data = bytearray(handle.read(min(window, closing - at)))
+        cut, _ = boundary(data)
+        if cut is not None:
+            return at + cut[0], at + cut[1]
+        if window < MAX_WINDOW:
+            window *= 2  # the conversations here are long: look at more of them
+        else:
+            at += window // 2
     return None

@@ -1,7 +1,7 @@
 """Read a large conversations file or ZIP member with every core.
 
 The input is cut into units of about UNIT bytes at verified boundaries between top-level
-conversations. A pool of forked workers decodes each unit, framed as a JSON array, and
+conversations. A pool of workers decodes each unit, framed as a JSON array, and
 extracts its facts; this process takes the facts back in file order and resolves and writes
 them meanwhile. Work is handed out unit by unit, so a core that is slowed down (a busy
 neighbour, a unit of long conversations) does less, not the whole run waits for it.
@@ -11,32 +11,29 @@ neighbour, a unit of long conversations) does less, not the whole run waits for 
   lets go of the GIL while it inflates) into slots of memory shared with the workers. A pipe
   would cost more than the decoding it feeds.
 
-Only where fork exists and there is more than one core; a file in which no boundary can be
-found is read by one process.
+A thread of this process finds the units and hands them to the pool (see pool.py for how the
+workers are started, on each OS, and stopped); it starts once every worker has. Only where
+there is more than one core; a file in which no boundary can be found is read by one process.
 """
 
 from __future__ import annotations
 
 import io
-import mmap
-import multiprocessing
 import os
+import queue
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 
-from gptpriv.export.boundaries import boundary
-from gptpriv.export.facts import (
-    CONVERSATIONS,
-    Facts,
-    FeedbackIndex,
-    facts_from,
-    shifted,
-)
+from gptpriv.export import boundaries
+from gptpriv.export import pool as processes
+from gptpriv.export.boundaries import MAX_WINDOW, FilePlan, boundary, boundary_after
+from gptpriv.export.facts import CONVERSATIONS, Facts, FeedbackIndex, facts_from, shifted
 from gptpriv.export.stream import TRUNCATED_END, Broken, StreamError
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
@@ -47,8 +44,6 @@ UNIT = 8 * 1024 * 1024
 # a unit; what is read to find out is held in memory until then.
 STREAM_MIN_BYTES = UNIT
 _BLOCK = 1024 * 1024  # what the ZIP thread inflates at a time
-_WINDOW = 1024 * 1024  # where a plain file is searched for a boundary; grows when needed
-_MAX_WINDOW = 32 * 1024 * 1024
 
 # A unit's results cross from worker to this process as msgpack, not pickle: about five times
 # cheaper to write and read (Facts and Broken are named tuples msgspec knows how to type).
@@ -65,8 +60,8 @@ def workers() -> int:
 
 
 def possible() -> bool:
-    """Whether there is more than one core, and fork to start workers that share our memory."""
-    return "fork" in multiprocessing.get_all_start_methods() and workers() > 1
+    """Whether there is more than one core."""
+    return workers() > 1
 
 
 def worth_it(size: int | None) -> bool:
@@ -77,21 +72,25 @@ def worth_it(size: int | None) -> bool:
 # -- the workers ---------------------------------------------------------------------------
 
 class _Worker:
-    """What a worker process is given once, when it starts (inherited through fork)."""
+    """What a worker process is given once, when it starts."""
 
     feedback: FeedbackIndex = FeedbackIndex()
     file: io.BufferedReader | None = None
-    shared: mmap.mmap | None = None
+    shared: Any = None  # the slots' memory
+    segment: Any = None  # ... when it is a named segment: kept, or it would be unmapped
     slot_size = 0
     # A plain file's units are read into one buffer, kept: a new one for each unit would
     # cost a page fault for every 4 KiB of it.
     buffer = bytearray()
 
 
-def _start_worker(feedback: FeedbackIndex, path: Path | None, shared: mmap.mmap | None,
-                  slot_size: int) -> None:
+def _start_worker(feedback: FeedbackIndex, path: Path | None, shared: Any, slot_size: int) -> None:
+    """`shared` is the slots' memory itself (inherited through fork) or its segment's name."""
     _Worker.feedback = feedback
     _Worker.file = open(path, "rb") if path is not None else None  # noqa: SIM115 (lives as long as the worker)
+    if isinstance(shared, str):
+        _Worker.segment = processes.attach(shared)
+        shared = _Worker.segment.buf
     _Worker.shared, _Worker.slot_size = shared, slot_size
 
 
@@ -134,159 +133,168 @@ def _unit_facts(unit: _Unit) -> tuple[bytes, int]:
     return _RESULTS_OUT.encode((facts, broken)), unit.length
 
 
+KILLED = "a worker process was killed (out of memory?)"
+
+
 def _in_order(pool: Any, units: Iterator[_Unit], advance: Callable[[int], None],
-              done: Callable[[], None] = lambda: None) -> Iterator[Facts | Broken]:
-    """Facts of every unit, in file order, numbered across units."""
+              room: _Room) -> Iterator[Facts | Broken]:
+    """Facts of every unit, in file order, numbered across units.
+
+    A thread takes the units (which finds them, or inflates them) and hands each to the pool
+    at once; this process takes the results back in order, freeing `room` for the next.
+    """
+    handed: queue.SimpleQueue[tuple[int, Future[Any] | BaseException | None]] = queue.SimpleQueue()
+    feeder = threading.Thread(target=_feed, args=(pool, units, handed), name="gptpriv-units",
+                              daemon=True)
     count = 0
-    started: deque[int] = deque()  # where each unit handed out and not yet taken back starts
-    results = pool.imap(_unit_facts, _noted(units, started))
-    workers = _workers_of()
-    while True:
-        try:
-            encoded, length = results.next(timeout=_WATCH_SECONDS)
-        except StopIteration:
-            return
-        except multiprocessing.TimeoutError:
-            # A worker that was killed (by the kernel, short of memory) never answers for its
-            # unit, and the pool would wait for it forever.
-            if not workers <= _workers_of():
-                raise StreamError("a worker process was killed (out of memory?)",
-                                  started[0] if started else 0) from None
-            continue
-        started.popleft()
-        facts, broken = _RESULTS_IN.decode(encoded)
-        items: list[Facts | Broken] = [*facts, *broken]
-        if broken:
-            items.sort(key=_index)
-        yield from shifted(items, count)
-        count += len(items)
-        advance(length)
-        done()
+    try:
+        feeder.start()
+        while True:
+            start, got = handed.get()
+            if got is None:
+                return
+            if isinstance(got, BrokenProcessPool):
+                raise StreamError(KILLED, start) from None
+            if isinstance(got, BaseException):
+                raise got
+            try:
+                encoded, length = got.result()
+            except BrokenProcessPool:
+                # A worker was killed (by the kernel, short of memory, say): the pool fails
+                # the work it had not finished, this unit first.
+                raise StreamError(KILLED, start) from None
+            room.give()
+            facts, broken = _RESULTS_IN.decode(encoded)
+            items: list[Facts | Broken] = [*facts, *broken]
+            if broken:
+                items.sort(key=_index)
+            yield from shifted(items, count)
+            count += len(items)
+            advance(length)
+    finally:
+        room.stop()  # first: the thread may wait for room
+        if feeder.ident is not None:
+            feeder.join()
 
 
-_WATCH_SECONDS = 0.5  # how often the workers are checked on while a result is awaited
-
-
-def _noted(units: Iterator[_Unit], started: deque[int]) -> Iterator[_Unit]:
-    for unit in units:
-        started.append(unit.base + 1)
-        yield unit
-
-
-def _workers_of() -> set[int]:
-    """Process ids of this process's live children: the pool's workers."""
-    return {child.pid for child in multiprocessing.active_children() if child.pid is not None}
+def _feed(pool: Any, units: Iterator[_Unit],
+          handed: queue.SimpleQueue[tuple[int, Future[Any] | BaseException | None]]) -> None:
+    """The feeding thread: each unit to the pool, and where it starts with its future."""
+    try:
+        processes.no_sigint_here()
+        for unit in units:
+            try:
+                future = pool.submit(_unit_facts, unit)
+            except BrokenProcessPool as broken:
+                handed.put((unit.base + 1, broken))
+                return
+            handed.put((unit.base + 1, future))
+    except BaseException as error:  # noqa: BLE001 (raised in order, in the reader)
+        handed.put((0, error))
+        return
+    finally:
+        close = getattr(units, "close", None)
+        if close is not None:
+            close()  # the generator's file and slot views, now rather than when collected
+    handed.put((0, None))
 
 
 def _index(item: Facts | Broken) -> int:
     return item.index
 
 
-def _pool(feedback: FeedbackIndex, path: Path | None = None, shared: mmap.mmap | None = None,
-          slot_size: int = 0) -> Any:
-    context = multiprocessing.get_context("fork")
-    return context.Pool(workers(), initializer=_start_worker,
-                        initargs=(feedback, path, shared, slot_size))
+def _pool(method: str, feedback: FeedbackIndex, path: Path | None = None,
+          shared: Any = None, slot_size: int = 0) -> Any:
+    return processes.start(workers(), method, _start_worker, (feedback, path, shared, slot_size))
+
+
+class _Room:
+    """At most `count` units handed out and not yet taken back: the thread that finds them
+    waits for room; stop() lets it go."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.free = threading.Semaphore(count)
+        self.stopped = threading.Event()
+
+    def wait(self) -> bool:
+        """False when the reading was stopped."""
+        while not self.free.acquire(timeout=0.1):
+            if self.stopped.is_set():
+                return False
+        return not self.stopped.is_set()
+
+    def give(self) -> None:
+        self.free.release()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.free.release(self.count)
 
 
 # -- a plain file --------------------------------------------------------------------------
 
-class FilePlan(NamedTuple):
-    path: Path
-    opening: int  # file offset of the array's `[`
-    closing: int  # ... and of its `]`
-    first: tuple[int, int]  # the first boundary
-
-
 def plan_file(path: Path, size: int, wrapped: bool = False) -> FilePlan | None:
-    """Where the array opens and closes and its first boundary; None when none is found
-    (then one process reads the file as a stream). `wrapped`: the array is the value of
-    `{"conversations": ...}`, the first `[` of the file, closed by the `]` before its `}`."""
-    with open(path, "rb") as handle:
-        head = handle.read(64)
-        handle.seek(max(0, size - 4096))
-        tail = handle.read()
-        stripped = tail.rstrip()
-        if wrapped:
-            if not stripped.endswith(b"}"):
-                raise StreamError("the file ends before the object is closed (truncated?)",
-                                  size - (len(tail) - len(stripped)))
-            stripped = stripped[:-1].rstrip()
-        end = size - (len(tail) - len(stripped))
-        if not stripped.endswith(b"]"):
-            raise StreamError(TRUNCATED_END, end)
-        opening = head.index(b"[")
-        # Not found near the start: the file is shaped unlike any export seen (no key that
-        # opens a conversation comes first), and looking further would read all of it.
-        first = _boundary_after(handle, opening + UNIT, min(end - 1, opening + UNIT + 2 * _MAX_WINDOW))
-    return FilePlan(path, opening, end - 1, first) if first else None
+    """boundaries.plan_file with this reader's unit size (tests make it small)."""
+    return boundaries.plan_file(path, size, UNIT, wrapped)
 
 
-def _boundary_after(handle: IO[bytes], at: int, closing: int) -> tuple[int, int] | None:
-    """The first verified boundary at or after file offset `at`, before `closing`."""
-    window = _WINDOW
-    while at < closing:
-        handle.seek(at)
-        data = bytearray(handle.read(min(window, closing - at)))
-        cut, _ = boundary(data)
-        if cut is not None:
-            return at + cut[0], at + cut[1]
-        if window < _MAX_WINDOW:
-            window *= 2  # the conversations here are long: look at more of them
-        else:
-            at += window // 2
-    return None
-
-
-def _file_units(plan: FilePlan) -> Iterator[_Unit]:
-    """Units of a plain file, found lazily (in the pool's task thread) as workers take them."""
+def _file_units(plan: FilePlan, room: _Room | None = None) -> Iterator[_Unit]:
+    """Units of a plain file, found lazily (in the feeding thread) as there is room."""
     start = plan.opening + 1
     cut: tuple[int, int] | None = plan.first
     with open(plan.path, "rb") as handle:
         while cut is not None:
             comma, brace = cut
+            if room is not None and not room.wait():
+                return
             yield _Unit(start - 1, comma - start)
             start = brace
-            cut = _boundary_after(handle, start + UNIT, plan.closing) \
+            cut = boundary_after(handle, start + UNIT, plan.closing) \
                 if plan.closing - start > UNIT * 3 // 2 else None
-    yield _Unit(start - 1, plan.closing - start)
+    if room is None or room.wait():
+        yield _Unit(start - 1, plan.closing - start)
 
 
 def read_file(plan: FilePlan, feedback: FeedbackIndex,
               advance: Callable[[int], None]) -> Iterator[Facts | Broken]:
     """Facts (and broken conversations) of a plain file, in file order."""
-    with _pool(feedback, path=plan.path) as pool:
-        yield from _in_order(pool, _file_units(plan), advance)
+    room = _Room(2 * workers())  # one being decoded and one waiting, for each worker
+    pool = _pool(processes.start_method(), feedback, path=plan.path)
+    try:
+        yield from _in_order(pool, _file_units(plan, room), advance, room)
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 # -- a stream read once (a ZIP member) -----------------------------------------------------
 
-class _Slots:
+class _Slots(_Room):
     """Fixed slots of memory shared with the workers, each holding one framed unit.
 
     The inflating thread waits for a free slot; a slot is freed when its unit's facts have
     been taken, in order, so slot n % count is always the free one.
     """
 
-    def __init__(self, count: int, size: int) -> None:
-        self.memory = mmap.mmap(-1, count * size)
-        self.count, self.size = count, size
-        self.free = threading.Semaphore(count)
-        self.stopped = threading.Event()
+    def __init__(self, count: int, size: int, method: str) -> None:
+        super().__init__(count)
+        self.memory = processes.SharedMemory(count * size, method)
+        self.size = size
+        self.view: memoryview | None = None  # the slot last taken
 
     def take(self, number: int) -> memoryview | None:
         """The slot for unit `number`, once it is free; None when the reading was stopped."""
-        while not self.free.acquire(timeout=0.1):
-            if self.stopped.is_set():
-                return None
-        if self.stopped.is_set():
+        if not self.wait():
             return None
         at = (number % self.count) * self.size
-        return memoryview(self.memory)[at:at + self.size]
+        self.view = memoryview(self.memory.buffer)[at:at + self.size]
+        return self.view
 
-    def stop(self) -> None:
-        self.stopped.set()
-        self.free.release(self.count)
+    def close(self) -> None:
+        """Once the inflating thread has ended: the memory is unmapped (and unlinked)."""
+        if self.view is not None:
+            self.view.release()  # still held if the thread stopped within a unit
+        self.memory.close()
 
 
 def _stream_units(read: Callable[[int], bytes], slots: _Slots) -> Iterator[_Unit]:
@@ -333,7 +341,7 @@ def _stream_units(read: Callable[[int], bytes], slots: _Slots) -> Iterator[_Unit
             if cut is not None:
                 comma, brace = cut
                 break
-            want = min(want * 2, _MAX_WINDOW)  # long conversations: read more before looking again
+            want = min(want * 2, MAX_WINDOW)  # long conversations: read more before looking again
         buffer[comma] = 0x5D  # `]`
         if isinstance(buffer, memoryview):
             yield _Unit(origin, comma - 1, slot=number % slots.count)
@@ -349,10 +357,14 @@ def read_stream(read: Callable[[int], bytes], feedback: FeedbackIndex,
                 advance: Callable[[int], None]) -> Iterator[Facts | Broken]:
     """Facts (and broken conversations) of a stream that opens with `[`, in order."""
     # A slot per worker, and one being inflated into.
-    slots = _Slots(workers() + 1, UNIT + 2 * _BLOCK + 2)
-    pool = _pool(feedback, shared=slots.memory, slot_size=slots.size)
+    method = processes.start_method()
+    slots = _Slots(workers() + 1, UNIT + 2 * _BLOCK + 2, method)
     try:
-        yield from _in_order(pool, _stream_units(read, slots), advance, done=slots.free.release)
+        shared = slots.memory.buffer if slots.memory.name is None else slots.memory.name
+        pool = _pool(method, feedback, shared=shared, slot_size=slots.size)
+        try:
+            yield from _in_order(pool, _stream_units(read, slots), advance, slots)
+        finally:
+            pool.shutdown(cancel_futures=True)  # the workers are done with the slots
     finally:
-        slots.stop()  # first: the pool's task thread may wait for a slot, and the pool joins it
-        pool.terminate()
+        slots.close()

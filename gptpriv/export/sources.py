@@ -177,12 +177,13 @@ def _not_regular(path: Path) -> str | None:
 
 def _zip(path: Path) -> Parts:
     try:
-        archive = zipfile.ZipFile(path)
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise ExportError(f"{path}: not a readable ZIP archive ({exc})") from None
     members: dict[str, zipfile.ZipInfo] = {}
     nested: dict[str, list[tuple[list[str], zipfile.ZipInfo]]] = {}  # the 2026 files, by name
-    for info in archive.infolist():
+    for info in infos:
         parts = info.filename.replace("\\", "/").split("/")
         # Only names inside the archive count; `..` and absolute names are never read.
         if info.is_dir() or ".." in parts or info.filename.startswith(("/", "\\")):
@@ -193,8 +194,8 @@ def _zip(path: Path) -> Parts:
     shards = sorted(n for n in members if _SHARD.fullmatch(n))
     if not shards:
         raise ExportError(f"{path}: the ZIP holds no conversations.json: not a ChatGPT export")
-    _one_copy_each(path, archive.infolist())
-    _one_root(path, archive.infolist())
+    _one_copy_each(path, infos)
+    _one_root(path, infos)
 
     def top(name: str) -> zipfile.ZipInfo | None:
         """The shallowest member of that name that is not under `sites/`."""
@@ -218,7 +219,7 @@ def _zip(path: Path) -> Parts:
             from gptpriv.export.deflate64 import Deflate64Member
 
             return Part(label, lambda: Deflate64Member(path, info), info.file_size)
-        return Part(label, lambda: archive.open(info), info.file_size)
+        return Part(label, lambda: _other_member(path, info), info.file_size)
 
     manifest, library = top(_MANIFEST), top(_LIBRARY)
     return Parts(str(path), tuple(part(n) for n in shards),
@@ -282,6 +283,13 @@ def _one_root(path: Path, infos: list[zipfile.ZipInfo]) -> None:
 
 def _mixed(shards: list[str]) -> bool:
     return "conversations.json" in shards and len(shards) > 1
+
+
+def _other_member(path: Path, info: zipfile.ZipInfo) -> IO[bytes]:
+    """A member compressed otherwise (bzip2, LZMA), through zipfile. The archive is closed
+    here; the member it opened keeps the file open until the member itself is closed."""
+    with zipfile.ZipFile(path) as archive:
+        return archive.open(info)
 
 
 class ZipMember:
