@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import NamedTuple
 
 from gptpriv.errors import InvalidValue, show
+from gptpriv.policy import eras
 from gptpriv.profiles.checks import check_email, check_gpt_id, check_name, check_plan, slugify
 from gptpriv.profiles.store import Store
 from gptpriv.timeutil import local_text
@@ -20,25 +21,22 @@ CHATGPT_LAUNCH = datetime(2022, 11, 30, tzinfo=UTC)
 
 
 class Control(NamedTuple):
-    """One way a person could turn training off, and when it existed (RULES.md, eras)."""
+    """One way a person could turn training off, and the era in which it existed (RULES.md,
+    "Policy history": the dates are the era table's)."""
 
     how: str  # what `--how` takes
     what: str  # in plain words
-    era: str
-    start: datetime
-    end: datetime | None
-    approximate: str  # which ends the sources give only to the week or month
+    era: eras.Era
     records: str  # "device" (one entry per device) or "account"
 
 
 CONTROLS = (
     Control("switch", 'the "Chat History & Training" switch on a device (each browser or app had its own)',
-            "era.device_toggle", datetime(2023, 4, 25, tzinfo=UTC), datetime(2024, 4, 30, tzinfo=UTC),
-            "end", "device"),
+            eras.DEVICE_TOGGLE, "device"),
     Control("portal", 'a privacy request: the form, or the privacy portal\'s "do not train on my content"',
-            "era.privacy_request", datetime(2023, 3, 1, tzinfo=UTC), None, "start", "account"),
+            eras.PRIVACY_REQUEST, "account"),
     Control("setting", '"Improve the model for everyone" in Settings > Data controls (the whole account)',
-            "era.account_control", datetime(2024, 4, 30, tzinfo=UTC), None, "start", "account"),
+            eras.ACCOUNT_CONTROL, "account"),
 )
 HOWS = tuple(c.how for c in CONTROLS)
 
@@ -51,15 +49,14 @@ def control(how: str) -> Control:
 
 
 def dates_of(c: Control) -> str:
-    start = ("about " if c.approximate == "start" else "") + c.start.date().isoformat()
-    if c.end is None:
-        return f"from {start}"
-    return f"from {start} to " + ("about " if c.approximate == "end" else "") + c.end.date().isoformat()
+    if c.era.until is None:
+        return f"from {c.era.start_text()}"
+    return f"from {c.era.start_text()} to {c.era.until_text()}"
 
 
 def controls_at(moment: datetime) -> tuple[Control, ...]:
     """The controls that existed at `moment`, so a person is offered only those."""
-    return tuple(c for c in CONTROLS if c.start <= moment and (c.end is None or moment < c.end))
+    return tuple(c for c in CONTROLS if c.era.holds_at(moment))
 
 
 class GptAnswer(NamedTuple):

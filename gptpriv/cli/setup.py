@@ -11,10 +11,10 @@ import typer
 from gptpriv.cli.common import completes, one_of, store
 from gptpriv.cli.output import visible
 from gptpriv.profiles.model import PLANS
+from gptpriv.setup import HOWS
 
 app = typer.Typer()
 
-_HOWS = ("switch", "portal", "setting")  # as gptpriv.setup.HOWS, without importing the core here
 
 
 @app.command("setup")
@@ -31,7 +31,7 @@ def setup(
     never_opted_out: Annotated[bool, typer.Option(
         "--never-opted-out", help="You never turned training off.")] = False,
     how: Annotated[Optional[str], typer.Option(
-        "--how", autocompletion=completes(_HOWS),
+        "--how", autocompletion=completes(HOWS),
         help="How: switch (Chat History & Training, per device, 2023-04-25 to about 2024-04-30), "
              "portal (a privacy request), setting (Improve the model for everyone, from about "
              "2024-04-30).")] = None,
