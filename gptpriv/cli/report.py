@@ -29,7 +29,7 @@ def report(
 
     from gptpriv.check import Filters, Summary, open_inputs
     from gptpriv.cli.common import store
-    from gptpriv.cli.output import say, warn_left_out, warn_problems, with_progress
+    from gptpriv.cli.output import count, say, warn_left_out, warn_problems, with_progress
     from gptpriv.exports import Run, checked
     from gptpriv.report import ReportBuilder
     from gptpriv.timeutil import now
@@ -72,6 +72,6 @@ def report(
 
         raise GptprivError(f"{target}: {exc.strerror or exc}") from None
     counts = summary.as_dict()
-    say(f"Wrote {output}: {counts['total']} conversations ({counts['eligible']} may be trained on, "
-        f"{counts['not_eligible']} not, {counts['undetermined']} undetermined), "
-        f"{len(builder.parties)} third parties.")
+    say(f"Wrote {output}: {count(counts['total'], 'conversation')} ({counts['eligible']} eligible for "
+        f"training, {counts['not_eligible']} not eligible, {counts['undetermined']} undetermined), "
+        f"{count(len(builder.parties), 'third party')}.")

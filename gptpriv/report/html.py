@@ -39,6 +39,12 @@ def plain_words(text: str) -> str:
     return _VERDICT_ID.sub(lambda m: LABELS[m.group(1)], text)
 
 
+def with_code(text: str) -> str:
+    """Text written for the terminal, where `...` marks a command or a value: escaped, with
+    those parts as <code> instead of backticks."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", escape_html(text))
+
+
 def escape_html(value: object) -> str:
     """Text for HTML content and attribute values: `&`, `<`, `>` and both quotes escaped, and
     control and bidi characters shown as escapes (`gptpriv.text`), as on the terminal: a
@@ -148,7 +154,7 @@ def next_steps(report: ReportBuilder, out: IO[str]) -> None:
     for step in steps:
         n = step["count"]
         out.write(f'<li id="{escape_html(step["id"].replace(".", "-"))}"><p><strong>'
-                  f'{escape_html(step["how"])}</strong></p>\n<p>{escape_html(step["why"])}. '
+                  f'{with_code(step["how"])}</strong></p>\n<p>{with_code(step["why"])}. '
                   f'<code>{escape_html(step["id"])}</code></p>\n')
         spools = [report.steps[k] for k in ((step["id"], True), (step["id"], False)) if k in report.steps]
         unmatched = report.summary.unmatched if step["id"] == "step.revoke_shared_links" else []
