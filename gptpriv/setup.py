@@ -12,12 +12,12 @@ from typing import NamedTuple
 
 from gptpriv.errors import InvalidValue, show
 from gptpriv.policy import eras
+from gptpriv.policy.facts import CHATGPT_LAUNCH
 from gptpriv.profiles.checks import check_email, check_gpt_id, check_name, check_plan, slugify
 from gptpriv.profiles.store import Store
 from gptpriv.timeutil import local_text
 
 UTC = timezone.utc
-CHATGPT_LAUNCH = datetime(2022, 11, 30, tzinfo=UTC)
 
 
 class Control(NamedTuple):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from gptpriv.errors import InvalidValue, show
 
@@ -63,9 +63,12 @@ def local_to_utc(naive: datetime, what: str, notice: Callable[[str], None] | Non
     except (OverflowError, ValueError, OSError):
         raise InvalidValue(f"invalid {what}: {_RANGE}") from None
     if first.replace(tzinfo=None) != naive and second.replace(tzinfo=None) != naive:
+        # The offset in force just before the gap: which reading fold=0 gives for a time in a
+        # gap differs between Python versions (3.11 and 3.12 disagree), this one does not.
+        before = (naive - timedelta(hours=3)).astimezone()
         raise InvalidValue(
             f"invalid {what}: that local time does not exist (the clocks skipped it): give an "
-            f"explicit offset such as `{naive:%Y-%m-%dT%H:%M}{_offset(first)}`")
+            f"explicit offset such as `{naive:%Y-%m-%dT%H:%M}{_offset(before)}`")
     if first.utcoffset() != second.utcoffset() and notice is not None:
         notice(f"{what} happens twice in local time (the clocks went back): read as the "
                f"first, {naive:%Y-%m-%dT%H:%M}{_offset(first)}; give an explicit offset such as "

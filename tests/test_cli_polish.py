@@ -169,3 +169,16 @@ def test_the_report_speaks_plain_words(run, tmp_path) -> None:
     # The same words as the terminal, with what each means said once.
     assert "not eligible" in page and "may be trained on" not in page
     assert "(may be used for training)" in page
+
+
+def test_an_entry_dated_before_chatgpt_is_recorded_with_a_warning(run) -> None:
+    run("account", "add", "me", "--plan", "plus")
+    result = run("account", "opt-out", "--at", "2022-01-01")
+    assert "before ChatGPT's launch on 2022-11-30" in result.stderr
+    assert len(run("account", "history", "--json").json()["training"]) == 1  # recorded all the same
+    run("gpt", "create", "x", "--id", "g-abc123", "--not-mine")
+    assert "before ChatGPT's launch" in run("gpt", "opt-out", "x", "--at", "2021-06-01").stderr
+    assert "before ChatGPT's launch" not in run("account", "opt-in", "--at", "2024-06-01").stderr
+    findings = run("doctor", "--json").json()["findings"]
+    assert sorted(f["message"].split(":")[0] for f in findings if f["rule"] == "lint.entry_before_launch") == [
+        "GPT x", "account me"]

@@ -100,10 +100,20 @@ def note(text: str) -> None:
 
 
 def happened(at: str | None) -> datetime:
-    """`--at` of a command that records what happened: refused when in the future."""
+    """`--at` of a command that records what happened: refused when in the future; one
+    warning line when it is before ChatGPT existed (recorded all the same: it is the
+    person's record, and `gptpriv doctor` reports it)."""
     from gptpriv import timeutil
+    from gptpriv.policy.facts import CHATGPT_LAUNCH
 
-    return timeutil.happened(at, note)
+    moment = timeutil.happened(at, note)
+    if moment < CHATGPT_LAUNCH:
+        from gptpriv.cli.output import warn
+
+        warn(f"gptpriv: warning: {timeutil.local_text(moment)} is before ChatGPT's launch on "
+             f"{CHATGPT_LAUNCH:%Y-%m-%d}: no control existed then (`gptpriv doctor`: "
+             "lint.entry_before_launch)")
+    return moment
 
 
 def recorded(what: str, moment: datetime, changed: bool) -> str:

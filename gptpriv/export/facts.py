@@ -10,7 +10,7 @@ from typing import NamedTuple
 from gptpriv.errors import show
 from gptpriv.export import schema
 from gptpriv.export.stream import CHUNK, ArrayDecoder, ArrayReader, Broken, Element
-from gptpriv.policy.facts import Call, Conversation
+from gptpriv.policy.facts import CHATGPT_LAUNCH, Call, Conversation
 
 _JIT = "__jit_plugin"
 _DECISIONS = {"allow", "always_allow", "deny"}
@@ -93,11 +93,9 @@ def to_time(value: float | str | None) -> datetime | None:
     return utc if _FIRST_DAY <= utc <= _LAST_DAY else None
 
 
-# ChatGPT opened to the public on 2022-11-30 (OpenAI, "Introducing ChatGPT"): a conversation
-# created earlier is a damaged or hand-edited `create_time`. The export carries no date of its
-# own gptpriv can trust (ZIP member times are the packer's, or 1980), so the upper bound is the
-# time of this check, plus two days for clocks and time zones.
-CHATGPT_LAUNCH = datetime(2022, 11, 30, tzinfo=timezone.utc)
+# A creation time before ChatGPT's launch is a damaged or hand-edited `create_time`. The export
+# carries no date of its own gptpriv can trust (ZIP member times are the packer's, or 1980), so
+# the upper bound is the time of this check, plus two days for clocks and time zones.
 _LATEST_ALLOWANCE = timedelta(days=2)
 _LAUNCH_SECONDS = CHATGPT_LAUNCH.timestamp()
 _LATEST_SECONDS = (datetime.now(timezone.utc) + _LATEST_ALLOWANCE).timestamp()

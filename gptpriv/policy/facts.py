@@ -8,8 +8,13 @@ import this module; it imports neither of them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import NamedTuple
+
+# ChatGPT's launch ("Introducing ChatGPT", 2022-11-30): no conversation, and no control over
+# one, is older. An export's creation time before it is implausible; an entry dated before it
+# describes a control that did not exist.
+CHATGPT_LAUNCH = datetime(2022, 11, 30, tzinfo=timezone.utc)
 
 ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED = "eligible", "not_eligible", "undetermined"
 # The order `check --verdict` lists them in, and JSON's summary keys.

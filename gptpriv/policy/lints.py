@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from gptpriv.errors import InvalidValue
 from gptpriv.policy import eras
+from gptpriv.policy.facts import CHATGPT_LAUNCH
 from gptpriv.policy.switch import in_era_entries
 from gptpriv.profiles.checks import email_key
 from gptpriv.profiles.model import Account, Gpt, Snapshot
@@ -37,7 +38,7 @@ def run_lints(snapshot: Snapshot, now: datetime) -> list[Finding]:
         findings += always_allow_consequential(account, snapshot)
     for gpt in snapshot.gpts:
         findings += gpt_lints(gpt)
-    findings += duplicate_emails(snapshot) + duplicate_gpt_ids(snapshot)
+    findings += duplicate_emails(snapshot) + duplicate_gpt_ids(snapshot) + entries_before_launch(snapshot)
     return sorted(findings, key=lambda f: (-LEVELS.index(f.level), f.rule, f.file, f.message))
 
 
@@ -120,6 +121,27 @@ def duplicate_gpt_ids(snapshot: Snapshot) -> list[Finding]:
             f"or `gptpriv gpt remove {same[1].name}`",
         )
         for same in by_id.values() if len(same) > 1
+    ]
+
+
+def entries_before_launch(snapshot: Snapshot) -> list[Finding]:
+    """Entries dated before ChatGPT existed: no setting or consent could be changed then."""
+    found = []
+    for account in snapshot.accounts:
+        dated = [(f"training[{e.index}]", e.at) for e in account.training.entries]
+        dated += [(f"devices.{d.name}.history[{e.index}]", e.at) for d in account.devices
+                  for e in d.history.entries]
+        dated += [(f"consents[{c.index}]", c.at) for c in account.consents]
+        found += [(str(account.path), f"account {account.name}", key, at) for key, at in dated]
+    for gpt in snapshot.gpts:
+        found += [(str(gpt.path), f"GPT {gpt.name}", f"training[{e.index}]", e.at) for e in gpt.training.entries]
+    return [
+        Finding("lint.entry_before_launch", "warning", file,
+                f"{who}: `{key}` is dated {at:%Y-%m-%d %H:%M} UTC, before ChatGPT's launch on "
+                f"{CHATGPT_LAUNCH:%Y-%m-%d}: no control existed then",
+                "check the date and fix it in the file, or undo the entry with `remove-entry` "
+                "(numbered by the matching `history` command)")
+        for file, who, key, at in found if at < CHATGPT_LAUNCH
     ]
 
 

@@ -163,6 +163,9 @@ RULES: tuple[Rule, ...] = (
          "gptpriv: an export names its account only by the email in user.json"),
     Rule("lint.duplicate_gpt_id", "lint", None, "two GPT profiles with the same `g-...` id", "error",
          "gptpriv: exports name GPTs only by id, so one id can have only one profile"),
+    Rule("lint.entry_before_launch", "lint", None,
+         "a timeline or consent entry dated before ChatGPT's launch (2022-11-30)", "warning",
+         "OpenAI, \"Introducing ChatGPT\" (2022-11-30): no control existed before"),
     Rule("lint.device_outside_era", "lint", None,
          "a device timeline entry dated outside era.device_toggle (2023-04-25 – about "
          "2024-04-30): that switch did not exist then, and the resolver ignores the entry",
