@@ -4,7 +4,6 @@ library py7zr uses). Checked against the declared size and CRC-32 as zipfile che
 
 from __future__ import annotations
 
-import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -23,16 +22,11 @@ class Deflate64Member:
     def __init__(self, path: Path, info: zipfile.ZipInfo) -> None:
         import inflate64
 
+        from gptpriv.export.sources import member_data
+
         self._name = info.filename
         self._inflater = inflate64.Inflater()
-        self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
-        self._file.seek(info.header_offset)
-        header = self._file.read(30)
-        if len(header) != 30 or header[:4] != b"PK\x03\x04":
-            self.close()
-            raise zipfile.BadZipFile(f"no local header for {self._name!r}")
-        name_length, extra_length = struct.unpack("<HH", header[26:30])
-        self._file.seek(info.header_offset + 30 + name_length + extra_length)
+        self._file = member_data(path, info)
         self._compressed_left, self._left = info.compress_size, info.file_size
         self._crc, self._expected_crc = 0, info.CRC
         self._buffer = bytearray()

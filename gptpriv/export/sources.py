@@ -292,6 +292,23 @@ def _other_member(path: Path, info: zipfile.ZipInfo) -> IO[bytes]:
         return archive.open(info)
 
 
+def member_data(path: Path, info: zipfile.ZipInfo) -> IO[bytes]:
+    """The archive opened at the first byte of a member's compressed data, past its local
+    header (whose name and extra field may differ in length from the central directory's)."""
+    handle = open(path, "rb")  # noqa: SIM115 (the caller closes it)
+    try:
+        handle.seek(info.header_offset)
+        header = handle.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"no local header for {info.filename!r}")
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        handle.seek(info.header_offset + 30 + name_length + extra_length)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
 class ZipMember:
     """A deflated or stored ZIP member as a stream, checked against its size and CRC-32 as
     zipfile checks it, but inflated with zlib-ng: several times faster than zlib here, and
@@ -308,14 +325,7 @@ class ZipMember:
         self._zlib = zlib_ng
         self._inflate_error: Any = zlib_ng.error  # its stubs declare it as an instance
         self._name = info.filename
-        self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
-        self._file.seek(info.header_offset)
-        header = self._file.read(30)
-        if len(header) != 30 or header[:4] != b"PK\x03\x04":
-            self.close()
-            raise zipfile.BadZipFile(f"no local header for {self._name!r}")
-        name_length, extra_length = struct.unpack("<HH", header[26:30])
-        self._file.seek(info.header_offset + 30 + name_length + extra_length)
+        self._file = member_data(path, info)
         self._compressed_left, self._left = info.compress_size, info.file_size
         self._crc, self._expected_crc = 0, info.CRC
         self._inflate = zlib_ng.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
