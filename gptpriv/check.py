@@ -164,8 +164,14 @@ class Summary:
         # export as a whole ({file, message}), in the order they were found.
         self.errors: list[dict[str, Any]] = []
         self.steps = NextSteps()
-        self.shared_links = 0  # of the conversations counted, and unmatched ones
+        self.shared_links = 0  # of the conversations counted, and unmatched ones: see finish()
         self.unmatched: list[dict[str, Any]] = []
+        # A link is counted once however many exports list it (exports of one account list the
+        # same links): by its URL. One whose conversation was in none of the run's inputs is
+        # known only when all were read.
+        self._shown_links: set[str] = set()
+        self._pending_links: dict[str, tuple[SharedLink, str | None, bool]] = {}
+        self._libraries: list[int] = []
         self.skipped = 0
         self.library_files: int | None = None  # None: no export had a library_files.json
         self.duplicates = 0  # copies of a conversation already counted, dropped
@@ -177,16 +183,28 @@ class Summary:
             # Shared links are counted apart: `third_parties` counts calls.
             self.parties.update(d.party for d in verdict.disclosures
                                 if d.rule != "disclosure.shared_link" and d.sent)
-            self.shared_links += sum(d.rule == "disclosure.shared_link" for d in verdict.disclosures)
+            self._shown_links.update(d.url or "" for d in verdict.disclosures
+                                     if d.rule == "disclosure.shared_link")
         self.steps.add(conversation_id, verdict)
 
     def unmatched_link(self, link: SharedLink, conversation_id: str | None, redact: bool) -> None:
-        """A shared link whose conversation is not in the export: still listed, it may work."""
-        self.shared_links += 1
-        self.unmatched.append({"url": None if redact else link.url,
-                               "title": None if redact else link.title,
-                               "anonymous": link.anonymous})
-        self.steps.shared_elsewhere(conversation_id)
+        """A shared link whose conversation is not in this export: listed at the end (it may
+        still work) unless another input of the run has that conversation and the link."""
+        self._pending_links.setdefault(link.url, (link, conversation_id, redact))
+
+    def finish(self) -> None:
+        """Once every input was read: the links whose conversation no input had."""
+        for url, (link, conversation_id, redact) in self._pending_links.items():
+            if url not in self._shown_links:
+                self.unmatched.append({"url": None if redact else link.url,
+                                       "title": None if redact else link.title,
+                                       "anonymous": link.anonymous})
+                self.steps.shared_elsewhere(conversation_id)
+        self._pending_links.clear()
+        self.shared_links = len(self._shown_links) + len(self.unmatched)
+        if self._libraries:
+            # Exports of one account list the same Library: the largest count, not their sum.
+            self.library_files = max(self._libraries)
 
     def skip(self, skipped: Skipped) -> None:
         self.skipped += 1
@@ -206,7 +224,8 @@ class Summary:
         """What an export says about itself, once it was read."""
         self.errors += [{"file": p.file, "message": p.message} for p in reader.problems]
         if reader.library_files is not None:
-            self.library_files = (self.library_files or 0) + reader.library_files
+            self._libraries.append(reader.library_files)
+            self.library_files = max(self._libraries)
 
     def as_dict(self) -> dict[str, Any]:
         return {

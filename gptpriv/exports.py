@@ -66,10 +66,8 @@ def _micros(when: datetime | None) -> int:
 
 
 def manifest_time(reader: ExportReader) -> datetime | None:
-    """The export's own date from its manifest (2026 exports). The reader does not read
-    `export_manifest.json` yet (issue 15 adds it): once it does, return that time here and
-    `as_of_source` becomes "manifest"."""
-    return None
+    """The export's own date from its manifest (2026 exports: `requested_at`), if it has one."""
+    return reader.manifest.requested_at if reader.manifest is not None else None
 
 
 def account_key(item: Input, by_flag: bool) -> tuple[str, str] | None:
@@ -292,3 +290,4 @@ def checked(run: Run, snapshot: Snapshot, filters: Filters, device: str | None, 
         for facts, verdict in results if run.two_pass else shown(results, reader):
             yield k, facts, verdict
     summary.duplicates = run.duplicates
+    summary.finish()

@@ -186,9 +186,14 @@ def overview(path: str) -> Overview:
 
     reader = ExportReader(path)
     count, first, last, used = 0, None, None, Counter[str]()
+    seen: set[str] = set()  # a folder with both layouts holds some conversations twice
     for item in reader.conversations():
         if not isinstance(item, Facts):
             continue
+        if item.id is not None:
+            if item.id in seen:
+                continue
+            seen.add(item.id)
         count += 1
         created = item.create_time
         if created is not None:

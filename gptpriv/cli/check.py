@@ -84,6 +84,10 @@ def check(
         filters = Filters(frozenset(verdict or ()), frozenset(gpt_ids(snapshot, gpt or [])),
                           parse_when(since, note) if since else None, parse_when(until, note) if until else None,
                           frozenset(ids or ()))
+        # Replaced by run.exports() (with each export's date) once all were read; until then,
+        # what the closing line of a failed --jsonl read names.
+        exports = [{"path": i.reader.label, "account": i.choice.account.name if i.choice.account else None,
+                    "account_reason": i.choice.why} for i in inputs]
         run = Run(inputs, by_account_flag=account is not None)
         results = checked(run, snapshot, filters, device, summary, with_progress, redact)
         with closing(results):  # closed even on Ctrl-C: the workers end now
@@ -209,15 +213,21 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
 
 
 def summary_of(ctx: typer.Context, path: str, account: str | None) -> None:
-    """Check one export and print only its summary (what `setup` ends with)."""
-    from gptpriv.check import Filters, Summary, check_export, open_inputs
-    from gptpriv.policy.resolver import Settings
+    """Check one export and print only its summary (what `setup` ends with), read as `check`
+    reads it: copies counted once, the manifest's warnings said."""
+    from gptpriv.check import Filters, Summary, open_inputs
+    from gptpriv.cli.output import warn_problems
+    from gptpriv.exports import Run, checked
 
     snapshot, inputs = open_inputs(store(ctx), [path], account, None, None)
     summary = Summary()
-    for reader, choice in inputs:
-        for _ in check_export(reader, Settings(choice.account, snapshot), Filters(), None, summary):
+    run = Run(inputs, by_account_flag=account is not None)
+    results = checked(run, snapshot, Filters(), None, summary)
+    with closing(results):
+        for _ in results:
             pass
+    for item in inputs:
+        warn_problems(item.reader)
     _summary({"summary": summary.as_dict(), "next_steps": summary.steps.as_list(),
               "deleted_between_exports": []})
 

@@ -74,4 +74,4 @@ def report(
     counts = summary.as_dict()
     say(f"Wrote {output}: {count(counts['total'], 'conversation')} ({counts['eligible']} eligible for "
         f"training, {counts['not_eligible']} not eligible, {counts['undetermined']} undetermined), "
-        f"{count(len(builder.parties), 'third party')}.")
+        f"{count(sum(1 for v in builder.parties.values() if v['calls']), 'third party')}.")
