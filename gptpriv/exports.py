@@ -104,6 +104,12 @@ class Run:
         self._spool: IO[bytes] | None = None
         self._starts = [0] * len(inputs)
 
+    def close(self) -> None:
+        """The first pass's spool, also when the run ends early (an error, Ctrl-C)."""
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+
     # -- the first pass --------------------------------------------------------------------
 
     def scan(self, k: int, items: Iterable[Facts | Skipped], summary: Summary) -> None:
@@ -227,6 +233,9 @@ class Run:
                 yield item
         finally:
             self._latest[k] = latest
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # the reader's generator: a parallel read ends its workers now
 
     def _date(self, k: int, facts: Facts) -> None:
         for when in (facts.update_time, facts.create_time):
@@ -280,14 +289,21 @@ def checked(run: Run, snapshot: Snapshot, filters: Filters, device: str | None, 
     def shown(items: Iterator[Any], reader: ExportReader) -> Iterator[Any]:
         return progress(items, reader) if progress else items
 
-    if run.two_pass:
-        for k, item in enumerate(run.inputs):
-            run.scan(k, shown(item.reader.conversations(), item.reader), summary)
-        run.settle()
-    for k, (reader, choice) in enumerate(run.inputs):
-        results = check_export(reader, Settings(choice.account, snapshot), filters, device, summary,
-                               redact, run.keep(k))
-        for facts, verdict in results if run.two_pass else shown(results, reader):
-            yield k, facts, verdict
+    try:
+        if run.two_pass:
+            for k, item in enumerate(run.inputs):
+                read = item.reader.conversations()
+                try:
+                    run.scan(k, shown(read, item.reader), summary)
+                finally:
+                    read.close()  # a parallel read ends its workers, also on Ctrl-C
+            run.settle()
+        for k, (reader, choice) in enumerate(run.inputs):
+            results = check_export(reader, Settings(choice.account, snapshot), filters, device, summary,
+                                   redact, run.keep(k))
+            for facts, verdict in results if run.two_pass else shown(results, reader):
+                yield k, facts, verdict
+    finally:
+        run.close()
     summary.duplicates = run.duplicates
     summary.finish()

@@ -38,6 +38,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_warning_recorded(warning_message: warnings.WarningMessage, when: str, nodeid: str) -> None:
+    # A ResourceWarning names the line where the garbage collector happened to run, not where
+    # the file was left open: one that fires inside multiprocessing says nothing about it.
+    if issubclass(warning_message.category, ResourceWarning):
+        return
     if MULTIPROCESSING_WARNINGS == "error" and Path(warning_message.filename).is_relative_to(_MULTIPROCESSING):
         _multiprocessing_warnings.append(
             f"{nodeid or when}: {warning_message.category.__name__}: {warning_message.message}")

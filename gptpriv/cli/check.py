@@ -109,6 +109,12 @@ def check(
             from gptpriv.cli.output import emit_jsonl
 
             emit_jsonl({"summary": summary.as_dict(), "exports": exports, "error": str(exc)})
+        if out is not None:
+            out.discard()
+        raise
+    except BaseException:  # Ctrl-C, or any other way out: the spooled rows go too
+        if out is not None:
+            out.discard()
         raise
     # Shared links without a conversation in the export are known only at the end.
     failed = failed or (fail_on == "shared" and bool(summary.unmatched))
@@ -163,6 +169,10 @@ class _JsonStream:
         sys.stdout.flush()
         shutil.copyfileobj(self._spool, sys.stdout.buffer)
         sys.stdout.buffer.flush()
+        self._spool.close()
+
+    def discard(self) -> None:
+        """Let go of the spooled rows when the reading failed (nothing goes to stdout)."""
         self._spool.close()
 
 

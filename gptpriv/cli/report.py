@@ -42,35 +42,38 @@ def report(
     warn_left_out(inputs)
     summary = Summary()
     builder = ReportBuilder(snapshot, redact, summary)
-    run = Run(inputs, by_account_flag=account is not None)
-    results = checked(run, snapshot, Filters(), None, summary, with_progress, redact)
-    with closing(results):  # closed even on Ctrl-C: the workers end now
-        for _, facts, verdict in results:
-            builder.add(facts, verdict)
-    for item in inputs:
-        warn_problems(item.reader)
-    builder.exports = run.exports()
-    builder.deleted = run.deleted_between_exports(redact)
-    if output == "-":
-        builder.write(sys.stdout, now())
-        return
-    from gptpriv.profiles.atomic import atomic_file
-    from gptpriv.profiles.safety import remove_stale_temps
-    from gptpriv.report.target import STALE_SECONDS
-
-    remove_stale_temps(target, older_than=STALE_SECONDS)
     try:
-        # Streamed into a temporary file beside the target, renamed over it at the end:
-        # memory stays bounded and there is never a half-written report.
-        with atomic_file(target) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8")
-            builder.write(text, now())
-            text.flush()
-            text.detach()  # atomic_file closes the file itself
-    except OSError as exc:
-        from gptpriv.errors import GptprivError
+        run = Run(inputs, by_account_flag=account is not None)
+        results = checked(run, snapshot, Filters(), None, summary, with_progress, redact)
+        with closing(results):  # closed even on Ctrl-C: the workers end now
+            for _, facts, verdict in results:
+                builder.add(facts, verdict)
+        for item in inputs:
+            warn_problems(item.reader)
+        builder.exports = run.exports()
+        builder.deleted = run.deleted_between_exports(redact)
+        if output == "-":
+            builder.write(sys.stdout, now())
+            return
+        from gptpriv.profiles.atomic import atomic_file
+        from gptpriv.profiles.safety import remove_stale_temps
+        from gptpriv.report.target import STALE_SECONDS
 
-        raise GptprivError(f"{target}: {exc.strerror or exc}") from None
+        remove_stale_temps(target, older_than=STALE_SECONDS)
+        try:
+            # Streamed into a temporary file beside the target, renamed over it at the end:
+            # memory stays bounded and there is never a half-written report.
+            with atomic_file(target) as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8")
+                builder.write(text, now())
+                text.flush()
+                text.detach()  # atomic_file closes the file itself
+        except OSError as exc:
+            from gptpriv.errors import GptprivError
+
+            raise GptprivError(f"{target}: {exc.strerror or exc}") from None
+    finally:
+        builder.close()  # its spooled rows, also when the reading failed
     counts = summary.as_dict()
     say(f"Wrote {output}: {count(counts['total'], 'conversation')} ({counts['eligible']} eligible for "
         f"training, {counts['not_eligible']} not eligible, {counts['undetermined']} undetermined), "

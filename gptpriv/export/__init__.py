@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import IO, Any, NamedTuple
 
 import msgspec
@@ -116,7 +116,7 @@ class ExportReader:
         except DECODE_ERRORS as error:
             raise _decode_error(part.label, error) from None
 
-    def conversations(self) -> Iterator[Facts | Skipped]:
+    def conversations(self) -> Generator[Facts | Skipped, None, None]:
         for part in self.parts.conversations:
             try:
                 yield from self._read_part(part)

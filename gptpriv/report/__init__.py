@@ -124,6 +124,10 @@ class ReportBuilder:
         out.write("</tbody></table></section>\n")
         html.rule_table(self, out)
         out.write("</main>\n" + html.page_script() + "</body></html>\n")
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the spooled rows (also when the reading failed and nothing is written)."""
         self._rows.close()
         for spool in self.steps.values():
             spool.close()
