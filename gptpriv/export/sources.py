@@ -309,54 +309,35 @@ def member_data(path: Path, info: zipfile.ZipInfo) -> IO[bytes]:
     return handle
 
 
-class ZipMember:
-    """A deflated or stored ZIP member as a stream, checked against its size and CRC-32 as
-    zipfile checks it, but inflated with zlib-ng: several times faster than zlib here, and
-    it lets go of the GIL, so one thread inflates while other processes decode.
+class CheckedMember:
+    """A ZIP member read as a stream from its compressed data, checked against its declared
+    size and CRC-32 as zipfile checks members. Never more than the declared size comes out
+    (that size passed the ratio check). A subclass says how the data inflates."""
 
-    Never more than the declared size comes out (that size passed the ratio check).
-    """
-
-    _INPUT = 256 * 1024  # compressed bytes read at a time
-
-    def __init__(self, path: Path, info: zipfile.ZipInfo) -> None:
-        from zlib_ng import zlib_ng
-
-        self._zlib = zlib_ng
-        self._inflate_error: Any = zlib_ng.error  # its stubs declare it as an instance
+    def __init__(self, path: Path, info: zipfile.ZipInfo, crc32: Callable[[bytes, int], int]) -> None:
         self._name = info.filename
         self._file = member_data(path, info)
         self._compressed_left, self._left = info.compress_size, info.file_size
-        self._crc, self._expected_crc = 0, info.CRC
-        self._inflate = zlib_ng.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        self._crc, self._expected_crc, self._crc32 = 0, info.CRC, crc32
 
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
             return b"".join(iter(lambda: self.read(1 << 20), b""))
-        if self._left <= 0 or size == 0:
-            return b""
         want = min(size, self._left)
-        if self._inflate is None:
-            data = self._file.read(want)
-        else:
-            data = b""
-            while not data:
-                source = self._inflate.unconsumed_tail or self._compressed(self._INPUT)
-                if not source:
-                    break
-                try:
-                    data = self._inflate.decompress(source, want)
-                except self._inflate_error as exc:
-                    raise zipfile.BadZipFile(f"{self._name!r}: {exc}") from None
-                if not data and self._inflate.eof:
-                    break
+        if want <= 0:
+            return b""
+        data = self._inflated(want)
         if not data:
             raise EOFError(f"{self._name!r} ends {self._left} bytes early")
         self._left -= len(data)
-        self._crc = self._zlib.crc32(data, self._crc)
+        self._crc = self._crc32(data, self._crc)
         if self._left == 0 and self._crc != self._expected_crc:
             raise zipfile.BadZipFile(f"Bad CRC-32 for file {self._name!r}")
         return data
+
+    def _inflated(self, want: int) -> bytes:
+        """Up to `want` (> 0) bytes of the member, or none when its data ends too early."""
+        raise NotImplementedError
 
     def _compressed(self, size: int) -> bytes:
         data = self._file.read(min(size, self._compressed_left))
@@ -371,6 +352,36 @@ class ZipMember:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+class ZipMember(CheckedMember):
+    """A deflated or stored ZIP member, inflated with zlib-ng: several times faster than zlib
+    here, and it lets go of the GIL, so one thread inflates while other processes decode."""
+
+    _INPUT = 256 * 1024  # compressed bytes read at a time
+
+    def __init__(self, path: Path, info: zipfile.ZipInfo) -> None:
+        from zlib_ng import zlib_ng
+
+        super().__init__(path, info, zlib_ng.crc32)
+        self._inflate_error: Any = zlib_ng.error  # its stubs declare it as an instance
+        self._inflate = zlib_ng.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+
+    def _inflated(self, want: int) -> bytes:
+        if self._inflate is None:
+            return self._file.read(want)
+        data = b""
+        while not data:
+            source = self._inflate.unconsumed_tail or self._compressed(self._INPUT)
+            if not source:
+                break
+            try:
+                data = self._inflate.decompress(source, want)
+            except self._inflate_error as exc:
+                raise zipfile.BadZipFile(f"{self._name!r}: {exc}") from None
+            if not data and self._inflate.eof:
+                break
+        return data
 
 
 def read_small(part: Part, limit: int = 256 * 1024 * 1024) -> bytes:
