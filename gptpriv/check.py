@@ -10,6 +10,7 @@ from typing import IO, Any, NamedTuple, cast
 
 from gptpriv.errors import InvalidValue, NotFound
 from gptpriv.export import ExportReader, Facts, Skipped
+from gptpriv.export.facts import plain_id
 from gptpriv.policy.facts import CHAT_URL, FAIL_ON, SharedLink, verdict_word
 from gptpriv.policy.resolver import Settings, Verdict, resolve, verdict_dict
 from gptpriv.policy.steps import NextSteps
@@ -241,16 +242,11 @@ class Summary:
         }
 
 
-def _plain(conversation_id: str) -> str:
-    # Some exports write conversation ids without dashes (EXPORT-FORMAT.md, feedback).
-    return conversation_id.replace("-", "").lower()
-
-
 def shared_links(reader: ExportReader) -> dict[str, tuple[SharedLink, ...]]:
     """The export's shared links by plain conversation id (links without one under "")."""
     links: dict[str, tuple[SharedLink, ...]] = {}
     for entry in reader.shared_links:
-        key = _plain(entry.conversation_id or "")
+        key = plain_id(entry.conversation_id or "")
         links[key] = (*links.get(key, ()), SharedLink(entry.id or "", entry.title, entry.is_anonymous))
     return links
 
@@ -274,7 +270,7 @@ def check_export(reader: ExportReader, settings: Settings, filters: Filters, dev
                 conversation = conversation._replace(
                     device=device, sources={**conversation.sources, "device": "--device option"})
             if links and conversation.id:
-                key = _plain(conversation.id)
+                key = plain_id(conversation.id)
                 if key in links:
                     matched.add(key)
                     conversation = conversation._replace(shared_links=links[key])
@@ -285,7 +281,7 @@ def check_export(reader: ExportReader, settings: Settings, filters: Filters, dev
                 if item.problems:
                     summary.malformed(item, reader.label)
                 yield item, verdict
-        by_id = {_plain(e.conversation_id or ""): e.conversation_id for e in reader.shared_links}
+        by_id = {plain_id(e.conversation_id or ""): e.conversation_id for e in reader.shared_links}
         for key, found in links.items():
             if key not in matched:
                 for link in found:

@@ -28,6 +28,7 @@ from gptpriv.errors import InvalidValue
 from gptpriv.export import ExportError, ExportReader, Facts, Skipped
 from gptpriv.policy.resolver import Settings, Verdict
 from gptpriv.policy.retention import deletion_notices
+from gptpriv.profiles.checks import email_key
 from gptpriv.profiles.model import Snapshot
 from gptpriv.timeutil import iso_utc
 
@@ -75,7 +76,7 @@ def account_key(item: Input, by_flag: bool) -> tuple[str, str] | None:
     email (trimmed, case-folded). Without either, an input is compared with nothing."""
     if by_flag:
         return ("account", item.choice.account.name) if item.choice.account else None
-    email = (item.reader.user.email or "").strip().casefold() if item.reader.user else ""
+    email = email_key(item.reader.user.email) if item.reader.user else None
     return ("email", email) if email else None
 
 

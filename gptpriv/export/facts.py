@@ -46,7 +46,7 @@ class FeedbackIndex:
     def __init__(self, entries: list[schema.Feedback] | None = None) -> None:
         entries = entries or []
         self.message_ids = {e.message_id for e in entries if e.message_id}
-        self.conversation_ids = {_plain(e.conversation_id) for e in entries if e.conversation_id}
+        self.conversation_ids = {plain_id(e.conversation_id) for e in entries if e.conversation_id}
 
     def __len__(self) -> int:
         return len(self.message_ids) + len(self.conversation_ids)
@@ -73,7 +73,9 @@ def shifted(items: list[Facts | Broken], count: int) -> Iterator[Facts | Broken]
         yield item._replace(index=item.index + count)
 
 
-def _plain(conversation_id: str) -> str:
+def plain_id(conversation_id: str) -> str:
+    """A conversation id as side files are joined on it: some write it without dashes
+    (EXPORT-FORMAT.md, feedback), so dashes are dropped and case folded."""
     return conversation_id.replace("-", "").lower()
 
 
@@ -147,7 +149,7 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
     calls_out: list[tuple[str, schema.Message]] = []  # assistant messages to another recipient
     mentioned: dict[str, None] = {}  # message-level GPT ids, in order of first use
     messages = 0
-    got_feedback = bool(conversation_id and _plain(conversation_id) in feedback.conversation_ids)
+    got_feedback = bool(conversation_id and plain_id(conversation_id) in feedback.conversation_ids)
     message_ids = feedback.message_ids
     # One pass over the nodes, doing as little as a plain message needs: it runs for every
     # message of the export. Only the few tool-call messages are looked at again.
