@@ -188,6 +188,7 @@ def _created(row: dict[str, Any]) -> tuple[bool, str]:
 def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, explain: bool,
             filtered: bool) -> None:
     from gptpriv.cli.output import say, table, warn
+    from gptpriv.policy.verdicts import parties_in_words
     from gptpriv.timeutil import local_text, parse_when
 
     names = {g.id: g.name for g in snapshot.gpts if g.id}
@@ -210,7 +211,7 @@ def _render(rows: list[dict[str, Any]], doc: dict[str, Any], snapshot: Any, expl
              "(redacted)" if r["title"] is None and r["id"] else (r["title"] or "")[:48],
              ", ".join(names.get(g, g) for g in r["gpt_ids"]),
              LABELS[r["verdict"]], r["reasons"][0]["rule"] if r["reasons"] else "",
-             _parties(r["third_parties"])]
+             parties_in_words((d["party"], d["sent"]) for d in r["third_parties"])]
             for r in rows
         ], styles={3: _VERDICT_STYLES})
     else:
@@ -293,12 +294,6 @@ def _steps(steps: list[dict[str, Any]]) -> None:
         say(f"- {step['id']} ({n} conversation{'s' if n != 1 else ''}): {step['why']}. "
             f"How: {step['how']}")
 
-
-def _parties(disclosures: list[dict[str, Any]]) -> str:
-    """Each party once; one whose every call was declined says so."""
-    sent = {d["party"] for d in disclosures if d["sent"]}
-    declined = {d["party"] for d in disclosures} - sent
-    return ", ".join([*sorted(sent), *(f"{p} (declined, nothing sent)" for p in sorted(declined))])
 
 
 def _device_note(snapshot: Any, exports: list[dict[str, Any]], device: str | None) -> None:

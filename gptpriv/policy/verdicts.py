@@ -4,6 +4,7 @@ the functions that report exposure (policy.exposure)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from gptpriv.policy.facts import Conversation
@@ -85,3 +86,12 @@ def _disclosure_dict(d: Disclosure) -> dict[str, object]:
         for key in _SHARED_ONLY:
             del out[key]
     return out
+
+
+def parties_in_words(parties: Iterable[tuple[str, bool]]) -> str:
+    """(party, sent) of a conversation's disclosures as one list: each party once, and one
+    whose every call was declined says so. The terminal's table and the report both show it."""
+    pairs = list(parties)
+    sent = {party for party, was_sent in pairs if was_sent}
+    declined = {party for party, _ in pairs} - sent
+    return ", ".join([*sorted(sent), *(f"{p} (declined, nothing sent)" for p in sorted(declined))])

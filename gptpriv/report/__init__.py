@@ -14,6 +14,7 @@ from gptpriv.export import Facts
 from gptpriv.policy.facts import TOOL_LABELS
 from gptpriv.policy.resolver import Verdict
 from gptpriv.policy.steps import hits
+from gptpriv.policy.verdicts import parties_in_words
 from gptpriv.profiles.model import Snapshot, Timeline
 from gptpriv.report import html
 from gptpriv.report.html import escape_html
@@ -62,9 +63,7 @@ class ReportBuilder:
         title_key = self.titles.add(title)
         created = iso_utc(facts.create_time) if facts.create_time else ""
         reasons = "; ".join(html.plain_words(r.message) for r in verdict.reasons)
-        sent = {d.party for d in verdict.disclosures if d.sent}
-        declined = {d.party for d in verdict.disclosures} - sent
-        parties = ", ".join([*sorted(sent), *(f"{p} (declined, nothing sent)" for p in sorted(declined))])
+        parties = parties_in_words((d.party, d.sent) for d in verdict.disclosures)
         gpts = ", ".join(self.gpt_name(g) for g in facts.conversation.gpt_ids)
         tools = ", ".join(f"{TOOL_LABELS.get(k, k)} {n}" for k, n in facts.tools.items())
         if facts.conversation.do_not_remember:
