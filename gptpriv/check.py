@@ -165,16 +165,14 @@ class Summary:
         # export as a whole ({file, message}), in the order they were found.
         self.errors: list[dict[str, Any]] = []
         self.steps = NextSteps()
-        self.shared_links = 0  # of the conversations counted, and unmatched ones: see finish()
         self.unmatched: list[dict[str, Any]] = []
         # A link is counted once however many exports list it (exports of one account list the
         # same links): by its URL. One whose conversation was in none of the run's inputs is
         # known only when all were read.
         self._shown_links: set[str] = set()
         self._pending_links: dict[str, tuple[SharedLink, str | None, bool]] = {}
-        self._libraries: list[int] = []
+        self._libraries: list[int] = []  # each export's count, when it has library_files.json
         self.skipped = 0
-        self.library_files: int | None = None  # None: no export had a library_files.json
         self.duplicates = 0  # copies of a conversation already counted, dropped
 
     def add(self, verdict: Verdict, conversation_id: str | None = None) -> None:
@@ -202,10 +200,17 @@ class Summary:
                                        "anonymous": link.anonymous})
                 self.steps.shared_elsewhere(conversation_id)
         self._pending_links.clear()
-        self.shared_links = len(self._shown_links) + len(self.unmatched)
-        if self._libraries:
-            # Exports of one account list the same Library: the largest count, not their sum.
-            self.library_files = max(self._libraries)
+
+    @property
+    def shared_links(self) -> int:
+        """Every link once: those of the conversations counted, and those of none."""
+        return len(self._shown_links) + len(self.unmatched)
+
+    @property
+    def library_files(self) -> int | None:
+        """Exports of one account list the same Library: the largest count, not their sum;
+        None when no export had a library_files.json."""
+        return max(self._libraries) if self._libraries else None
 
     def skip(self, skipped: Skipped) -> None:
         self.skipped += 1
@@ -226,7 +231,6 @@ class Summary:
         self.errors += [{"file": p.file, "message": p.message} for p in reader.problems]
         if reader.library_files is not None:
             self._libraries.append(reader.library_files)
-            self.library_files = max(self._libraries)
 
     def as_dict(self) -> dict[str, Any]:
         return {
