@@ -4,7 +4,7 @@ conversation, and count the results. Used by `gptpriv check` and `gptpriv report
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator
 from datetime import datetime
 from typing import IO, Any, NamedTuple, cast
 
@@ -256,8 +256,9 @@ def shared_links(reader: ExportReader) -> dict[str, tuple[SharedLink, ...]]:
 
 
 def check_export(reader: ExportReader, settings: Settings, filters: Filters, device: str | None,
-                 summary: Summary, redact: bool = False, items: Iterable[Facts | Skipped] | None = None,
-                 ) -> Iterator[tuple[Facts, Verdict]]:
+                 summary: Summary, redact: bool = False,
+                 items: Generator[Facts | Skipped, None, None] | None = None,
+                 ) -> Generator[tuple[Facts, Verdict], None, None]:
     """Resolve each conversation as it is read (or those of `items`, the reader's
     conversations that count); skipped ones go to the summary, and so do shared links whose
     conversation is not in the export, once it is read to the end."""
@@ -292,6 +293,4 @@ def check_export(reader: ExportReader, settings: Settings, filters: Filters, dev
                     summary.unmatched_link(link, by_id.get(key), redact)
         summary.export_read(reader)
     finally:
-        close = getattr(items, "close", None)
-        if close is not None:
-            close()  # closed with this one (a parallel read ends its workers)
+        items.close()  # closed with this one (a parallel read ends its workers)

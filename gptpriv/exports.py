@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import struct
 import tempfile
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from datetime import datetime, timezone
 from typing import IO, Any, NamedTuple
 
@@ -50,7 +50,7 @@ AS_OF_MANIFEST = "manifest"
 # The latest update_time or create_time in the export: the export was made at or after it.
 AS_OF_LATEST = "latest_conversation_time"
 
-Progress = Callable[[Iterator[Any], ExportReader], Iterator[Any]]
+Progress = Callable[[Generator[Any, None, None], ExportReader], Generator[Any, None, None]]
 
 
 def _key(conversation_id: str) -> int:
@@ -190,7 +190,7 @@ class Run:
 
     # -- the real pass ---------------------------------------------------------------------
 
-    def keep(self, k: int) -> Iterator[Facts | Skipped]:
+    def keep(self, k: int) -> Generator[Facts | Skipped, None, None]:
         """The conversations of input `k` that count, each id once: in a two-pass run, the
         winning copies replayed from the first pass; else the input read now."""
         if not self.two_pass:
@@ -212,7 +212,7 @@ class Run:
         if k == len(self.inputs) - 1:
             spool.close()
 
-    def _once(self, k: int, items: Iterable[Facts | Skipped]) -> Iterator[Facts | Skipped]:
+    def _once(self, k: int, items: Generator[Facts | Skipped, None, None]) -> Generator[Facts | Skipped, None, None]:
         # This runs for every conversation of the common case (one input read once): kept to
         # a set lookup and two comparisons, under 1% of the time of reading the conversation.
         seen, latest = self._seen, self._latest[k]
@@ -234,9 +234,7 @@ class Run:
                 yield item
         finally:
             self._latest[k] = latest
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()  # the reader's generator: a parallel read ends its workers now
+            items.close()  # the reader's generator: a parallel read ends its workers now
 
     def _date(self, k: int, facts: Facts) -> None:
         for when in (facts.update_time, facts.create_time):
@@ -287,7 +285,7 @@ def checked(run: Run, snapshot: Snapshot, filters: Filters, device: str | None, 
             progress: Progress | None = None, redact: bool = False
             ) -> Generator[tuple[int, Facts, Verdict], None, None]:
     """(input index, facts, verdict) of every conversation that counts, in input order."""
-    def shown(items: Iterator[Any], reader: ExportReader) -> Iterator[Any]:
+    def shown(items: Generator[Any, None, None], reader: ExportReader) -> Generator[Any, None, None]:
         return progress(items, reader) if progress else items
 
     try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any, TypeVar
 
 from gptpriv.text import json_visible, visible
@@ -118,7 +118,7 @@ def setting_word(value: bool | None, on: str = "allowed", off: str = "off") -> s
     return "unknown" if value is None else (on if value else off)
 
 
-def with_progress(results: Iterator[T], reader: Any) -> Iterator[T]:
+def with_progress(results: Generator[T, None, None], reader: Any) -> Generator[T, None, None]:
     """A progress bar on stderr for inputs over a few MB, only when stderr is a terminal.
 
     It is drawn from here, not by Rich's refresh thread: the parallel reader forks its
@@ -154,6 +154,4 @@ def with_progress(results: Iterator[T], reader: Any) -> Iterator[T]:
                     shown = time.monotonic()
                 yield item
     finally:
-        close = getattr(results, "close", None)
-        if close is not None:
-            close()
+        results.close()

@@ -190,7 +190,7 @@ class ExportReader:
         self._finished_bytes += count
 
     @staticmethod
-    def _labelled(part: Part, items: Iterator[Facts | Broken]) -> Iterator[Facts | Skipped]:
+    def _labelled(part: Part, items: Generator[Facts | Broken, None, None]) -> Generator[Facts | Skipped, None, None]:
         """Broken conversations as Skipped, and a stream that fails as one ExportError."""
         try:
             for item in items:
@@ -199,9 +199,7 @@ class ExportReader:
         except StreamError as error:
             raise _stream_error(part, error) from None
         finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()  # a parallel read ends its workers now, however this one ended
+            items.close()  # a parallel read ends its workers now, however this one ended
 
     def _object(self, part: Part, data: bytes) -> Iterator[Facts | Skipped]:
         """One conversation object, or `{"conversations": [...]}`."""

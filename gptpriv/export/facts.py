@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
@@ -61,7 +61,7 @@ def conversation_reader(read: Callable[[int], bytes], start_offset: int = 0,
     return ArrayReader(read, CONVERSATIONS, chunk=chunk, start_offset=start_offset)
 
 
-def facts_from(elements: Iterable[Element | Broken], feedback: FeedbackIndex) -> Iterator[Facts | Broken]:
+def facts_from(elements: Iterable[Element | Broken], feedback: FeedbackIndex) -> Generator[Facts | Broken, None, None]:
     """Facts of each decoded conversation; broken ones pass through as they are."""
     for item in elements:
         yield item if isinstance(item, Broken) else extract(item.value, item.index, item.offset, feedback)

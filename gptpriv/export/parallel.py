@@ -22,7 +22,7 @@ import io
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -136,7 +136,7 @@ def _unit_facts(unit: _Unit) -> tuple[bytes, int]:
 KILLED = "a worker process was killed (out of memory?)"
 
 
-def _in_order(pool: Any, units: Iterator[_Unit], advance: Callable[[int], None],
+def _in_order(pool: Any, units: Generator[_Unit, None, None], advance: Callable[[int], None],
               room: _Room) -> Iterator[Facts | Broken]:
     """Facts of every unit, in file order, numbered across units.
 
@@ -177,7 +177,7 @@ def _in_order(pool: Any, units: Iterator[_Unit], advance: Callable[[int], None],
             feeder.join()
 
 
-def _feed(pool: Any, units: Iterator[_Unit],
+def _feed(pool: Any, units: Generator[_Unit, None, None],
           handed: queue.SimpleQueue[tuple[int, Future[Any] | BaseException | None]]) -> None:
     """The feeding thread: each unit to the pool, and where it starts with its future."""
     try:
@@ -193,9 +193,7 @@ def _feed(pool: Any, units: Iterator[_Unit],
         handed.put((0, error))
         return
     finally:
-        close = getattr(units, "close", None)
-        if close is not None:
-            close()  # the generator's file and slot views, now rather than when collected
+        units.close()  # the generator's file and slot views, now rather than when collected
     handed.put((0, None))
 
 
@@ -239,7 +237,7 @@ def plan_file(path: Path, size: int, wrapped: bool = False) -> FilePlan | None:
     return boundaries.plan_file(path, size, UNIT, wrapped)
 
 
-def _file_units(plan: FilePlan, room: _Room | None = None) -> Iterator[_Unit]:
+def _file_units(plan: FilePlan, room: _Room | None = None) -> Generator[_Unit, None, None]:
     """Units of a plain file, found lazily (in the feeding thread) as there is room."""
     start = plan.opening + 1
     cut: tuple[int, int] | None = plan.first
@@ -257,7 +255,7 @@ def _file_units(plan: FilePlan, room: _Room | None = None) -> Iterator[_Unit]:
 
 
 def read_file(plan: FilePlan, feedback: FeedbackIndex,
-              advance: Callable[[int], None]) -> Iterator[Facts | Broken]:
+              advance: Callable[[int], None]) -> Generator[Facts | Broken, None, None]:
     """Facts (and broken conversations) of a plain file, in file order."""
     room = _Room(2 * workers())  # one being decoded and one waiting, for each worker
     pool = _pool(processes.start_method(), feedback, path=plan.path)
@@ -297,7 +295,7 @@ class _Slots(_Room):
         self.memory.close()
 
 
-def _stream_units(read: Callable[[int], bytes], slots: _Slots) -> Iterator[_Unit]:
+def _stream_units(read: Callable[[int], bytes], slots: _Slots) -> Generator[_Unit, None, None]:
     """Units of a stream, inflated straight into shared slots (in the pool's task thread).
 
     Each unit is written as `[` content `]` into its slot: the first boundary after about
@@ -354,7 +352,7 @@ def _stream_units(read: Callable[[int], bytes], slots: _Slots) -> Iterator[_Unit
 
 
 def read_stream(read: Callable[[int], bytes], feedback: FeedbackIndex,
-                advance: Callable[[int], None]) -> Iterator[Facts | Broken]:
+                advance: Callable[[int], None]) -> Generator[Facts | Broken, None, None]:
     """Facts (and broken conversations) of a stream that opens with `[`, in order."""
     # A slot per worker, and one being inflated into.
     method = processes.start_method()
