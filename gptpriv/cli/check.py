@@ -244,7 +244,8 @@ def summary_of(ctx: typer.Context, path: str, account: str | None) -> None:
 
 
 def _summary(doc: dict[str, Any]) -> None:
-    from gptpriv.cli.output import count, say, warn
+    from gptpriv.cli.output import say, warn
+    from gptpriv.plural import count
 
     summary = doc["summary"]
     say(f"{count(summary['total'], 'conversation')}: {summary['eligible']} eligible for training, "
@@ -284,6 +285,7 @@ def _link(link: dict[str, Any]) -> str:
 def _steps(steps: list[dict[str, Any]]) -> None:
     """RULES.md "Next steps": one line each, in its order; ids are in --json."""
     from gptpriv.cli.output import say
+    from gptpriv.plural import count
 
     if not steps:
         return
@@ -291,7 +293,7 @@ def _steps(steps: list[dict[str, Any]]) -> None:
     say("What you can do:")
     for step in steps:
         n = step["count"]
-        say(f"- {step['id']} ({n} conversation{'s' if n != 1 else ''}): {step['why']}. "
+        say(f"- {step['id']} ({count(n, 'conversation')}): {step['why']}. "
             f"How: {step['how']}")
 
 

@@ -106,14 +106,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | No
         say("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
-_PLURALS = {"entry": "entries", "third party": "third parties", "call": "calls", "finding": "findings"}
-
-
-def count(n: int, word: str) -> str:
-    """`1 conversation`, `2 conversations`, `1 third party`, `3 third parties`."""
-    return f"{n} {word if n == 1 else _PLURALS.get(word, word + 's')}"
-
-
 def setting_word(value: bool | None, on: str = "allowed", off: str = "off") -> str:
     return "unknown" if value is None else (on if value else off)
 

@@ -29,8 +29,9 @@ def report(
 
     from gptpriv.check import Filters, Summary, open_inputs
     from gptpriv.cli.common import store
-    from gptpriv.cli.output import count, say, warn_left_out, warn_problems, with_progress
+    from gptpriv.cli.output import say, warn_left_out, warn_problems, with_progress
     from gptpriv.exports import Run, checked
+    from gptpriv.plural import count
     from gptpriv.report import ReportBuilder
     from gptpriv.timeutil import now
 

@@ -10,6 +10,7 @@ import typer
 
 from gptpriv.cli.common import completes, one_of, store
 from gptpriv.cli.output import visible
+from gptpriv.plural import count
 from gptpriv.profiles.model import PLANS
 from gptpriv.setup import HOWS
 
@@ -54,7 +55,7 @@ def setup(
     try:
         seen = core.overview(from_export) if from_export else None
         if seen is not None:
-            say(f"{from_export}: {seen.conversations} conversation{'s' if seen.conversations != 1 else ''}"
+            say(f"{from_export}: {count(seen.conversations, 'conversation')}"
                 + (f" from {seen.first:%Y-%m-%d} to {seen.last:%Y-%m-%d}" if seen.first and seen.last else "")
                 + (f", account email {seen.email}" if seen.email else ", no user.json"))
         ask = _Asker(yes)
@@ -132,7 +133,7 @@ def _gpt_answers(ask: _Asker, seen: Any, mine: set[str], taken: set[str]) -> tup
         elif ask.yes:
             continue  # left unknown: a GPT without a profile is undetermined, as it should be
         else:
-            is_mine = ask.choice(f"GPT {gpt_id} ({uses} conversation{'s' if uses != 1 else ''}): "
+            is_mine = ask.choice(f"GPT {gpt_id} ({count(uses, 'conversation')}): "
                                  "did you build it?", ("yes", "no", "skip"), "skip") == "yes"
         name = gpt_profile_name(gpt_id, taken)
         taken.add(name)

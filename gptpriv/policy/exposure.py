@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gptpriv.plural import count
 from gptpriv.policy import eras
 from gptpriv.policy.facts import Call, Conversation, SharedLink
 from gptpriv.policy.switch import device_switch
@@ -22,7 +23,7 @@ def memory_notices(conversation: Conversation) -> tuple[Reason, ...]:
     if conversation.memory_writes:
         n = conversation.memory_writes
         notices.append(Reason(
-            "memory.written", f"this conversation wrote to Memory ({n} `bio` call{'s' if n != 1 else ''}): "
+            "memory.written", f"this conversation wrote to Memory ({count(n, '`bio` call')}): "
             "what was saved is used in later conversations until deleted in Settings > "
             "Personalization > Memory; deleting the chat does not delete the memory",
             _fact(conversation, "memory", "export `bio` tool calls")))

@@ -7,6 +7,7 @@ from collections.abc import MutableSequence
 from datetime import date, datetime
 from typing import Any
 
+from gptpriv import plural
 from gptpriv.errors import NotFound
 from gptpriv.profiles.model import Entry, Timeline
 from gptpriv.timeutil import as_utc
@@ -44,7 +45,7 @@ def remove_entry(entries: MutableSequence[dict[str, Any]], timeline: Timeline, n
     behind `timeline`, and return it."""
     if not 1 <= number <= len(timeline.entries):
         count = len(timeline.entries)
-        has = f"it has {count} entr{'y' if count == 1 else 'ies'}" if count else "it has no entries"
+        has = f"it has {plural.count(count, 'entry')}" if count else "it has no entries"
         raise NotFound(f"no entry {number} in the history of {what}: {has} "
                        "(numbered oldest first by its `history` command)")
     entry = timeline.entries[number - 1]

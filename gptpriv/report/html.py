@@ -19,6 +19,7 @@ from importlib import resources
 from itertools import pairwise
 from typing import IO, TYPE_CHECKING
 
+from gptpriv.plural import count
 from gptpriv.policy.facts import CHAT_URL, LABELS, MEANINGS, VERDICT_ORDER
 from gptpriv.policy.rules import RULES
 from gptpriv.text import visible
@@ -158,8 +159,8 @@ def next_steps(report: ReportBuilder, out: IO[str]) -> None:
                   f'<code>{escape_html(step["id"])}</code></p>\n')
         spools = [report.steps[k] for k in ((step["id"], True), (step["id"], False)) if k in report.steps]
         unmatched = report.summary.unmatched if step["id"] == "step.revoke_shared_links" else []
-        out.write(f"<details{' open' if n <= _OPEN_UP_TO else ''}><summary>{n} conversation"
-                  f"{'s' if n != 1 else ''}</summary>\n<ul>\n")
+        out.write(f"<details{' open' if n <= _OPEN_UP_TO else ''}><summary>{count(n, 'conversation')}"
+                  "</summary>\n<ul>\n")
         for spool in spools:
             for line in spool.lines(report.titles):
                 out.write(line)
@@ -185,8 +186,8 @@ def totals(report: ReportBuilder, out: IO[str]) -> None:
               '</tbody></table>\n<table id="rule-totals"><caption>Conversations by determining '
               'rule</caption><thead><tr><th scope="col">Rule</th><th scope="col">Conversations'
               '</th></tr></thead><tbody>\n')
-    for rule, count in sorted(report.summary.rules.items()):
-        out.write(f'<tr><th scope="row"><code>{escape_html(rule)}</code></th><td class="num">{count}</td></tr>\n')
+    for rule, n in sorted(report.summary.rules.items()):
+        out.write(f'<tr><th scope="row"><code>{escape_html(rule)}</code></th><td class="num">{n}</td></tr>\n')
     out.write("</tbody></table></section>\n")
 
 
