@@ -78,6 +78,22 @@ TOOL_LABELS = {"browser": "browsing", "web": "web search", "python": "python",
                "canmore": "canvas"}
 
 
+# Where a content finding was seen: in the user's own messages (what the person disclosed), or
+# in the payload of a call to a third party (what actually left).
+WHERE_USER, WHERE_THIRD_PARTY = "user", "third_party"
+
+
+class Finding(NamedTuple):
+    """A kind of sensitive data found in a conversation's text, never the value: filled in
+    while the text is in hand (the export's workers), joined with exposure after the resolver."""
+
+    kind: str  # a stable id, like a rule id: "secret.aws_access_key", "pii.email"
+    where: str  # WHERE_USER or WHERE_THIRD_PARTY
+    count: int = 1
+    party: str | None = None  # for WHERE_THIRD_PARTY: the call's party (its domain, plugin or app)
+    hint: str | None = None  # secrets only: the last 4 characters, as GitHub and Stripe show a key
+
+
 class Conversation(NamedTuple):
     """The facts about one conversation that the rules look at (never its text)."""
 
@@ -99,3 +115,5 @@ class Conversation(NamedTuple):
     # A conversation not started yet (`status`), not one read from an export: an exported one
     # from era.device_toggle was saved to history, so its device's switch was on.
     planned: bool = False
+    # What kinds of sensitive data its text holds (never the values); empty when not scanned.
+    findings: tuple[Finding, ...] = ()
