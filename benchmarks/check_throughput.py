@@ -228,10 +228,11 @@ def index_bytes(count: int, inputs: int) -> tuple[float, int]:
     from types import SimpleNamespace
     from typing import Any, cast
 
-    from gptpriv.check import AccountChoice, Input, Summary
     from gptpriv.export import Facts
-    from gptpriv.exports import Run
     from gptpriv.policy.facts import Conversation
+    from gptpriv.run.inputs import AccountChoice, Input
+    from gptpriv.run.passes import Passes
+    from gptpriv.run.summary import Summary
 
     when = datetime(2025, 1, 1, tzinfo=timezone.utc)
     items = [Facts(i, 0, None, when, Conversation(id=str(uuid.UUID(int=i + 1))), {}, 0, 0)
@@ -242,7 +243,7 @@ def index_bytes(count: int, inputs: int) -> tuple[float, int]:
     for item in items:
         hash(item.id)  # str hashes are cached in the string: computed before measuring
     tracemalloc.start()
-    run = Run(fake, by_account_flag=False)
+    run = Passes(fake, by_account_flag=False)
     if run.two_pass:
         for k in range(inputs):
             run.scan(k, items, Summary())

@@ -4,6 +4,7 @@ and files small enough to hold in one's head."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,7 +62,7 @@ def test_the_core_loads_without_typer_or_rich() -> None:
 
 def test_the_export_reader_depends_only_on_the_facts_it_produces() -> None:
     forbidden = ("gptpriv.policy.resolver", "gptpriv.policy.rules", "gptpriv.policy.lints",
-                 "gptpriv.check", "gptpriv.status", "gptpriv.report", "gptpriv.cli", "gptpriv.profiles")
+                 "gptpriv.run", "gptpriv.report", "gptpriv.cli", "gptpriv.profiles")
     offenders = {
         module: sorted(n for n in _imports(path, module) if _is(n, *forbidden))
         for module, path in _modules().items() if _is(module, "gptpriv.export")
@@ -70,12 +71,31 @@ def test_the_export_reader_depends_only_on_the_facts_it_produces() -> None:
 
 
 def test_profiles_and_policy_never_reach_up_to_the_commands() -> None:
-    upward = ("gptpriv.check", "gptpriv.status", "gptpriv.report", "gptpriv.cli", "gptpriv.export")
+    upward = ("gptpriv.run", "gptpriv.report", "gptpriv.cli", "gptpriv.export")
     offenders = {
         module: sorted(n for n in _imports(path, module) if _is(n, *upward))
         for module, path in _modules().items() if _is(module, "gptpriv.profiles", "gptpriv.policy")
     }
     assert {m: found for m, found in offenders.items() if found} == {}
+
+
+def test_the_run_is_below_its_views() -> None:
+    """The run's typed result is what the terminal, JSON and the report read: the run never
+    reaches up to any of them."""
+    offenders = {
+        module: sorted(n for n in _imports(path, module) if _is(n, "gptpriv.report", "gptpriv.cli"))
+        for module, path in _modules().items() if _is(module, "gptpriv.run")
+    }
+    assert {m: found for m, found in offenders.items() if found} == {}
+
+
+def test_every_module_is_named_in_the_architecture_page() -> None:
+    """ARCHITECTURE.md names every module of the package (a new one is placed there too)."""
+    page = (Path(__file__).resolve().parents[1] / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    words = set(re.findall(r"[A-Za-z_0-9]+(?:\.py)?", page))
+    missing = sorted(module for module, path in _modules().items()
+                     if path.name != "__init__.py" and path.stem not in words and path.name not in words)
+    assert missing == []
 
 
 def test_no_module_is_longer_than_a_reader_can_hold() -> None:

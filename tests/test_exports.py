@@ -137,7 +137,7 @@ def test_deleted_titles_are_redacted_everywhere(run, old_and_new: tuple[Path, Pa
     doc = run("check", old, new, "--json", "--redact").json()
     assert [d["title"] for d in doc["deleted_between_exports"]] == [None]
     text = run("check", old, new, "--redact").stdout
-    assert "Deleted since your earlier export (1):" in text and "(redacted) (deleted)" in text
+    assert "Deleted since your earlier export (1):" in text and "(hidden) (deleted)" in text
     assert "Gone" not in text
     page = run("report", old, new, "--redact", "-o", "-").stdout
     assert "Deleted since your earlier export" in page and "Gone" not in page

@@ -7,7 +7,6 @@ import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -197,16 +196,19 @@ def test_unmatched_link_alone_is_a_step(run, tmp_path: Path, plus) -> None:
 
 
 def test_a_declined_call_is_no_third_party_step() -> None:
-    """Reads a `sent` attribute when the resolver gives one (issue 15), else counts the call."""
-    def verdict(sent: bool | None) -> Verdict:
-        d = SimpleNamespace(rule="disclosure.action", flags=(), consent="deny")
-        if sent is not None:
-            d.sent = sent
-        return Verdict("not_eligible", (), (), (d,), ())  # type: ignore[arg-type]
+    """A declined call sent nothing (issue 15): no step; the same call sent is one."""
+    from gptpriv.policy.exposure import disclose
+    from gptpriv.policy.facts import Call, Conversation
+    from gptpriv.policy.verdicts import Settings
+    from gptpriv.profiles.model import Snapshot
+
+    def verdict(sent: bool) -> Verdict:
+        call = Call(kind="action", party="api.example", domain="api.example", approval="deny", sent=sent)
+        d = disclose(Settings(None, Snapshot((), ())), Conversation(), call)
+        return Verdict("not_eligible", (), (), (d,), ())
 
     assert [h.step for h in hits(verdict(False))] == []
     assert [h.step for h in hits(verdict(True))] == ["step.review_third_parties"]
-    assert [h.step for h in hits(verdict(None))] == ["step.review_third_parties"]
 
 
 def test_text_and_jsonl_carry_the_steps(run, tmp_path: Path) -> None:

@@ -27,34 +27,30 @@ def report(
     import sys
     from contextlib import closing
 
-    from gptpriv.check import Filters, Summary, open_inputs
     from gptpriv.cli.common import store
     from gptpriv.cli.output import say, warn_left_out, warn_problems, with_progress
-    from gptpriv.exports import Run, checked
     from gptpriv.plural import count
     from gptpriv.report import ReportBuilder
+    from gptpriv.run import CheckRun
     from gptpriv.timeutil import now
 
     if output != "-":  # checked before anything is read, so nothing is written when refused
         from gptpriv.report.target import check_target
 
         target = check_target(output, paths, store(ctx).root)
-    snapshot, inputs = open_inputs(store(ctx), paths, account, None, sys.stdin.buffer)
-    warn_left_out(inputs)
-    summary = Summary()
-    builder = ReportBuilder(snapshot, redact, summary)
+    run = CheckRun.open(store(ctx), paths, account=account, stdin=sys.stdin.buffer, redact=redact,
+                        progress=with_progress)
+    warn_left_out(run.inputs)
+    builder = ReportBuilder(run.snapshot)
     try:
-        run = Run(inputs, by_account_flag=account is not None)
-        results = checked(run, snapshot, Filters(), None, summary, with_progress, redact)
-        with closing(results):  # closed even on Ctrl-C: the workers end now
-            for _, facts, verdict in results:
-                builder.add(facts, verdict)
-        for item in inputs:
+        with closing(run):  # closed even on Ctrl-C: the workers end now
+            for checked in run:
+                builder.add(checked)
+        for item in run.inputs:
             warn_problems(item.reader)
-        builder.exports = run.exports()
-        builder.deleted = run.deleted_between_exports(redact)
+        result = run.result()
         if output == "-":
-            builder.write(sys.stdout, now())
+            builder.write(sys.stdout, now(), result)
             return
         from gptpriv.profiles.atomic import atomic_file
         from gptpriv.profiles.safety import remove_stale_temps
@@ -66,7 +62,7 @@ def report(
             # memory stays bounded and there is never a half-written report.
             with atomic_file(target) as raw:
                 text = io.TextIOWrapper(raw, encoding="utf-8")
-                builder.write(text, now())
+                builder.write(text, now(), result)
                 text.flush()
                 text.detach()  # atomic_file closes the file itself
         except OSError as exc:
@@ -75,7 +71,7 @@ def report(
             raise GptprivError(f"{target}: {exc.strerror or exc}") from None
     finally:
         builder.close()  # its spooled rows, also when the reading failed
-    counts = summary.as_dict()
-    say(f"Wrote {output}: {count(counts['total'], 'conversation')} ({counts['eligible']} eligible for "
-        f"training, {counts['not_eligible']} not eligible, {counts['undetermined']} undetermined), "
-        f"{count(sum(1 for v in builder.parties.values() if v['calls']), 'third party')}.")
+    summary = result.summary
+    say(f"Wrote {output}: {count(summary.total, 'conversation')} ({summary.verdicts['eligible']} eligible "
+        f"for training, {summary.verdicts['not_eligible']} not eligible, {summary.verdicts['undetermined']} "
+        f"undetermined), {count(sum(1 for v in builder.parties.values() if v['calls']), 'third party')}.")

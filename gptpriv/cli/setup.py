@@ -12,7 +12,7 @@ from gptpriv.cli.common import completes, one_of, store
 from gptpriv.cli.output import visible
 from gptpriv.plural import count
 from gptpriv.profiles.model import PLANS
-from gptpriv.setup import HOWS
+from gptpriv.run.setup import HOWS
 
 app = typer.Typer()
 
@@ -44,9 +44,9 @@ def setup(
         "--yes", "-y", help="Ask nothing: every answer is given as an option, or left unknown.")] = False,
 ) -> None:
     """Set up gptpriv from your export in a few questions, then check it."""
-    from gptpriv import setup as core
     from gptpriv.cli.output import say
     from gptpriv.errors import InvalidValue
+    from gptpriv.run import setup as core
     from gptpriv.timeutil import happened, now
 
     if opted_out and never_opted_out:
@@ -102,7 +102,7 @@ def setup(
     say(f"Recorded. Change any of it later with `gptpriv account history {account}` and "
         "`remove-entry`.")
     if from_export:
-        from gptpriv.cli.check import summary_of
+        from gptpriv.cli.check_text import summary_of
 
         say("")
         summary_of(ctx, from_export, account)
@@ -122,7 +122,7 @@ def _default_name(seen: Any) -> str | None:
 
 def _gpt_answers(ask: _Asker, seen: Any, mine: set[str], taken: set[str]) -> tuple[Any, ...]:
     """The GPTs the export names: each asked about (mine or not), unless --yes."""
-    from gptpriv.setup import GptAnswer, gpt_profile_name
+    from gptpriv.run.setup import GptAnswer, gpt_profile_name
 
     if seen is None:
         return ()

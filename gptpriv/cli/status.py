@@ -31,7 +31,7 @@ def status(
     from gptpriv.policy import eras
     from gptpriv.policy.resolver import verdict_dict
     from gptpriv.policy.steps import for_one
-    from gptpriv.status import planned_status
+    from gptpriv.run.status import planned_status
     from gptpriv.timeutil import iso_utc
 
     moment = when(at)

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from gptpriv.errors import show
 from gptpriv.export import schema
 from gptpriv.export.stream import CHUNK, ArrayDecoder, ArrayReader, Broken, Element
+from gptpriv.policy.channels import BUILTIN_TOOLS, UNKNOWN
 from gptpriv.policy.facts import CHATGPT_LAUNCH, Call, Conversation
 
 _JIT = "__jit_plugin"
@@ -294,7 +295,8 @@ class _Chain:
 
 def _call(recipient: str, message: schema.Message, chain: _Chain, approvals: dict[str, str],
           node_id: str) -> Call | None:
-    """A third-party call (Action, plugin, connector), or None for a built-in tool."""
+    """A call to a third party (Action, plugin, connector) or to an unknown recipient, or
+    None for a built-in tool (policy/channels.py)."""
     replies = chain.replies
     metas = [m.metadata for _, m in replies if m.metadata is not None]
     if message.metadata is not None and (not replies or message is not replies[0][1]):
@@ -318,8 +320,10 @@ def _call(recipient: str, message: schema.Message, chain: _Chain, approvals: dic
         kind = "connector"
     elif plugin and (plugin.plugin_id or "").startswith("plugin-"):
         kind = "plugin"
+    elif namespace in BUILTIN_TOOLS:
+        return None  # a built-in tool OpenAI runs (python, browser, dalle, bio, ...)
     else:
-        return None  # a built-in tool (python, browser, dalle, bio, ...)
+        kind = UNKNOWN.kind  # fails closed: what is not recognised may be a third party
     time = to_time(message.create_time)
     approval = chain.decision
     if approval is None and approvals:  # an answer that is not on the chain names its prompt
@@ -345,6 +349,9 @@ def _call(recipient: str, message: schema.Message, chain: _Chain, approvals: dic
         party = segments[0] if segments else (sdk.resource_name if sdk and sdk.resource_name else
                                               (sdk.attribution_id if sdk else None)) or "connector"
         return Call(kind="connector", party=party, operation=segments[-1] if len(segments) > 1 else None,
+                    time=time, gpt_id=gizmo, approval=approval, source=source, sent=sent)
+    if kind == UNKNOWN.kind:
+        return Call(kind=kind, party=namespace or "(unnamed)", operation=operation or None,
                     time=time, gpt_id=gizmo, approval=approval, source=source, sent=sent)
     assert plugin is not None
     return Call(kind="plugin", party=plugin.namespace or namespace, operation=operation or None,

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from gptpriv.plural import count
 from gptpriv.policy import eras
+from gptpriv.policy.channels import BY_KIND, SHARED_LINK
 from gptpriv.policy.facts import Call, Conversation, SharedLink
 from gptpriv.policy.switch import device_switch
 from gptpriv.policy.verdicts import Disclosure, Reason, Settings
@@ -43,7 +44,7 @@ def shared_link(conversation: Conversation, link: SharedLink) -> Disclosure:
     note = (f"until {DISCOVERABLE_UNTIL} a shared link could be made discoverable by search "
             "engines (era.discoverable_shares); the export does not say whether this one was")
     return Disclosure(
-        rule="disclosure.shared_link", party="anyone with the link", domain=None, operation=None,
+        rule=SHARED_LINK.rule, party=SHARED_LINK.receiver, domain=None, operation=None,
         method=None, path=None, time=None, consequential=None, privacy_policy=None,
         consent="shared by you", consent_source=_fact(conversation, "shared_links",
                                                       "export shared_conversations.json"),
@@ -89,8 +90,7 @@ def disclose(settings: Settings, conversation: Conversation, call: Call) -> Disc
     gpt = settings.snapshot.gpt_by_id(call.gpt_id) if call.gpt_id else None
     flags: list[str] = []
     privacy_policy, consequential = call.privacy_policy, call.consequential
-    rule = {"action": "disclosure.action", "plugin": "disclosure.plugin",
-            "connector": "disclosure.connector"}[call.kind]
+    rule = BY_KIND[call.kind].rule
     if call.kind == "action" and gpt is not None and call.domain:
         declared = gpt.action(call.domain)
         if declared is None:

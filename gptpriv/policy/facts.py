@@ -40,8 +40,8 @@ def verdict_word(text: str) -> str | None:
 class Call(NamedTuple):
     """One call to a third party, as an export or a GPT profile shows it."""
 
-    kind: str  # "action", "plugin" or "connector"
-    party: str  # Action domain, plugin namespace, or connector name
+    kind: str  # a channel's kind (policy/channels.py): "action", "plugin", "connector", "unknown"
+    party: str  # Action domain, plugin namespace, connector name, or the unknown recipient
     operation: str | None = None
     time: datetime | None = None
     gpt_id: str | None = None
@@ -70,14 +70,6 @@ class SharedLink(NamedTuple):
 SHARE_URL = "https://chatgpt.com/share/"
 CHAT_URL = "https://chatgpt.com/c/"  # + a conversation id: where the user finds the chat
 
-# Built-in tools (run by OpenAI, never third parties) by the recipient's first word, as people
-# call them; a tool not named here is shown by that word.
-TOOL_LABELS = {"browser": "browsing", "web": "web search", "python": "python",
-               "dalle": "image generation", "image_gen": "image generation", "bio": "memory",
-               "file_search": "file search", "myfiles_browser": "file search",
-               "canmore": "canvas"}
-
-
 # Where a content finding was seen: in the user's own messages (what the person disclosed), or
 # in the payload of a call to a third party (what actually left).
 WHERE_USER, WHERE_THIRD_PARTY = "user", "third_party"
@@ -89,7 +81,7 @@ class Finding(NamedTuple):
 
     kind: str  # a stable id, like a rule id: "secret.aws_access_key", "pii.email"
     where: str  # WHERE_USER or WHERE_THIRD_PARTY
-    count: int = 1
+    count: int = 1  # type: ignore[assignment]  # a field named like tuple.count
     party: str | None = None  # for WHERE_THIRD_PARTY: the call's party (its domain, plugin or app)
     hint: str | None = None  # secrets only: the last 4 characters, as GitHub and Stripe show a key
 

@@ -94,6 +94,12 @@ RULES: tuple[Rule, ...] = (
          "ChatGPT plugins (2023): calls go to the plugin's own API"),
     Rule("disclosure.connector", "disclosure", None, "a connector or app call",
          "reports the connector and operation", "ChatGPT apps and connectors (2025)"),
+    Rule("disclosure.unknown_recipient", "disclosure", None,
+         "a call to a recipient that is neither a built-in tool nor recognised as an Action, "
+         "plugin or connector",
+         "reports the recipient as one that may be a third party, never as a built-in tool",
+         "gptpriv: fails closed on tool names it does not know; only the built-in tools the "
+         "export format documents (run by OpenAI) are never third parties"),
     Rule("disclosure.undeclared_domain", "disclosure", None,
          "an Action domain that the GPT's profile does not list",
          "flags the call: data went somewhere the user did not know about",

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from gptpriv.policy.channels import SHARED_LINK
 from gptpriv.policy.facts import CHAT_URL, ELIGIBLE, UNDETERMINED
 from gptpriv.policy.resolver import Verdict
+from gptpriv.policy.verdicts import Disclosure
 
 
 class Step(NamedTuple):
@@ -53,9 +55,9 @@ STEPS: tuple[Step, ...] = (
          "Settings > Personalization > Memory: delete what should not be remembered"),
 )
 BY_ID = {step.id: step for step in STEPS}
+ORDER = {step.id: n for n, step in enumerate(STEPS)}
 
 _ACCOUNT_RULES = ("account.setting_unknown", "device.carried_over")
-_CALL_RULES = ("disclosure.action", "disclosure.plugin", "disclosure.connector")
 
 
 class Hit(NamedTuple):
@@ -79,21 +81,22 @@ def hits(verdict: Verdict) -> tuple[Hit, ...]:
             found.append(Hit("step.review_eligible", ("consumer.default",)))
         if "feedback.given" in decided:
             found.append(Hit("step.feedback", ("feedback.given",)))
-    if verdict.disclosures:
-        if any(d.rule == "disclosure.shared_link" for d in verdict.disclosures):
-            found.append(Hit("step.revoke_shared_links", ("disclosure.shared_link",)))
-        # Only calls that sent something: a declined call has `sent` false (when the resolver
-        # says so; a disclosure without the field was sent).
-        sent = [d for d in verdict.disclosures
-                if d.rule in _CALL_RULES and getattr(d, "sent", True)]
-        if sent:
-            flagged = any("disclosure.undeclared_domain" in d.flags or d.consent == "no record"
-                          for d in sent)
-            rules = sorted({d.rule for d in sent} | {f for d in sent for f in d.flags})
-            found.append(Hit("step.review_third_parties", tuple(rules), flagged))
+    # Each channel's step (policy/channels.py), from the disclosures that count for it: a
+    # call the user declined sent nothing and calls for no step.
+    reached: dict[str, list[Disclosure]] = {}
+    for d in verdict.disclosures:
+        if d.sent or not d.channel.call:
+            reached.setdefault(d.channel.step, []).append(d)
+    for step, found_by in reached.items():
+        # Listed first: calls to a domain the GPT's profile does not declare, or with no consent
+        # on record (a shared link is made by the user: its consent is always known).
+        flagged = any("disclosure.undeclared_domain" in d.flags or d.consent == "no record"
+                      for d in found_by if d.channel.call)
+        rules = sorted({d.rule for d in found_by} | {f for d in found_by for f in d.flags})
+        found.append(Hit(step, tuple(rules), flagged))
     if any(n.rule == "memory.written" for n in verdict.notices):
         found.append(Hit("step.review_memory", ("memory.written",)))
-    return tuple(found)
+    return tuple(sorted(found, key=lambda hit: ORDER[hit.step]))
 
 
 class NextSteps:
@@ -120,7 +123,7 @@ class NextSteps:
     def shared_elsewhere(self, conversation_id: str | None) -> None:
         """A shared link whose conversation is not in the export: the link may still work."""
         self._elsewhere[conversation_id or ""] = None
-        self._rules["step.revoke_shared_links"].add("disclosure.shared_link")
+        self._rules[SHARED_LINK.step].add(SHARED_LINK.rule)
 
     def as_list(self) -> list[dict[str, Any]]:
         """`next_steps[]`: {id, count, conversations, why, how}, only the steps that apply."""

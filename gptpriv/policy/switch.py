@@ -49,3 +49,8 @@ def carried_over(account: Account, training: Timeline, when: datetime | None) ->
     if (training.entry_at(when) if when is not None else training.entries):
         return []
     return [d for d in account.devices if switch_at_end(d) is False]
+
+
+def devices_off_in_era(account: Account) -> list[str]:
+    """The devices of an account whose switch was off at some moment of era.device_toggle."""
+    return [d.name for d in account.devices if any(not e.allowed for e in in_era_entries(d))]

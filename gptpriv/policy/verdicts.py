@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from gptpriv.policy.channels import BY_RULE, Channel
 from gptpriv.policy.facts import Conversation
 from gptpriv.profiles.model import Account, Snapshot
 
@@ -36,6 +37,17 @@ class Disclosure(NamedTuple):
     url: str | None = None  # shared links: the link itself (it grants read access)
     anonymous: bool | None = None  # shared links: `is_anonymous`
     note: str | None = None  # shared links: what the export cannot tell
+
+    @property
+    def channel(self) -> Channel:
+        """How it reached that party (policy/channels.py)."""
+        return BY_RULE[self.rule]
+
+    @property
+    def received(self) -> bool:
+        """A call that sent data: the party received parts of the chat (a declined call sent
+        nothing; a shared link is readable, not sent)."""
+        return self.sent and BY_RULE[self.rule].call
 
 
 class Verdict(NamedTuple):
@@ -82,7 +94,7 @@ _SHARED_ONLY = ("url", "anonymous", "note")
 
 def _disclosure_dict(d: Disclosure) -> dict[str, object]:
     out = {**d._asdict(), "flags": list(d.flags)}
-    if d.rule != "disclosure.shared_link":  # a call has no link: its keys stay as they were
+    if d.channel.call:  # a call has no link: its keys stay as they were
         for key in _SHARED_ONLY:
             del out[key]
     return out

@@ -9,9 +9,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from typing import IO, Any
 
-from gptpriv.check import Summary
-from gptpriv.export import Facts
-from gptpriv.policy.facts import TOOL_LABELS
+from gptpriv.policy.channels import BUILTIN_TOOLS, SHARED_LINK
 from gptpriv.policy.resolver import Verdict
 from gptpriv.policy.steps import hits
 from gptpriv.policy.verdicts import parties_in_words
@@ -19,19 +17,20 @@ from gptpriv.profiles.model import Snapshot, Timeline
 from gptpriv.report import html
 from gptpriv.report.html import escape_html
 from gptpriv.report.lists import SHORT_ID, Spool, Titles
+from gptpriv.run.result import Checked, RunResult
 from gptpriv.timeutil import iso_utc
 
 
 class ReportBuilder:
-    def __init__(self, snapshot: Snapshot, redact: bool, summary: Summary) -> None:
-        # Totals per verdict and rule, and the skipped conversations, come from the summary
-        # that `check_export` keeps while reading; the builder counts only what it adds.
-        self.snapshot, self.redact, self.summary = snapshot, redact, summary
+    def __init__(self, snapshot: Snapshot) -> None:
+        # Totals per verdict and rule, the skipped conversations, the steps and the exports
+        # come from the run's result (write()); the builder counts only what it adds.
+        self.snapshot = snapshot
         self.days: dict[date, Counter[str]] = defaultdict(Counter)
         self.parties: dict[tuple[str, str], dict[str, Any]] = {}
         self.gpts: dict[str, Counter[str]] = defaultdict(Counter)
-        self.exports: list[dict[str, Any]] = []
-        self.deleted: list[dict[str, Any]] = []  # deleted_between_exports, as in check --json
+        self.result: RunResult | None = None  # set by write()
+        self.summary: Any = None
         # Closed by write(), which reads the rows back into the page.
         self._rows = Spool(4 << 20)
         self.titles = Titles()
@@ -39,14 +38,15 @@ class ReportBuilder:
         self.steps: dict[tuple[str, bool], Spool] = {}
         self._count = 0
 
-    def add(self, facts: Facts, verdict: Verdict) -> None:
+    def add(self, checked: Checked) -> None:
+        facts, verdict = checked.facts, checked.verdict
         self._count += 1
         if facts.create_time:
             self.days[facts.create_time.date()][verdict.verdict] += 1
         for gpt_id in facts.conversation.gpt_ids:
             self.gpts[gpt_id][verdict.verdict] += 1
         for d in verdict.disclosures:
-            if d.rule == "disclosure.shared_link":  # not a call: listed under its next step
+            if not d.channel.call:  # a shared link: listed under its next step
                 continue
             key = (d.party, d.gpt_id or "")
             entry = self.parties.setdefault(key, {
@@ -59,13 +59,13 @@ class ReportBuilder:
                 entry["policies"].add(d.privacy_policy)
             entry["consents"][d.consent] += 1
             entry["undeclared"] |= "disclosure.undeclared_domain" in d.flags
-        title = "(hidden)" if self.redact else (facts.title or "")
+        title = checked.title
         title_key = self.titles.add(title)
         created = iso_utc(facts.create_time) if facts.create_time else ""
         reasons = "; ".join(html.plain_words(r.message) for r in verdict.reasons)
         parties = parties_in_words((d.party, d.sent) for d in verdict.disclosures)
         gpts = ", ".join(self.gpt_name(g) for g in facts.conversation.gpt_ids)
-        tools = ", ".join(f"{TOOL_LABELS.get(k, k)} {n}" for k, n in facts.tools.items())
+        tools = ", ".join(f"{BUILTIN_TOOLS.get(k, k)} {n}" for k, n in facts.tools.items())
         if facts.conversation.do_not_remember:
             tools = ", ".join(filter(None, (tools, "excluded from Memory")))
         link = html.chat_link(facts.id, title) + SHORT_ID
@@ -79,12 +79,12 @@ class ReportBuilder:
 
     def _detail(self, step: str, verdict: Verdict) -> str:
         """What a step's list says beside each conversation: its links, parties or writes."""
-        if step == "step.revoke_shared_links":
-            links = [d for d in verdict.disclosures if d.rule == "disclosure.shared_link"]
-            return html.share_links([(None if self.redact else d.url, d.anonymous) for d in links])
+        if step == SHARED_LINK.step:
+            links = [d for d in verdict.disclosures if not d.channel.call]
+            return html.share_links([(d.url, d.anonymous) for d in links])
         if step == "step.review_third_parties":
             return escape_html(", ".join(sorted({d.party for d in verdict.disclosures
-                                                 if d.rule != "disclosure.shared_link"})))
+                                                 if d.channel.call})))
         if step == "step.review_memory":
             return escape_html(next((n.message.split(":")[0] for n in verdict.notices
                                      if n.rule == "memory.written"), ""))
@@ -96,13 +96,14 @@ class ReportBuilder:
 
     # -- rendering ---------------------------------------------------------------------------
 
-    def write(self, out: IO[str], generated: datetime) -> None:
+    def write(self, out: IO[str], generated: datetime, result: RunResult) -> None:
+        self.result, self.summary = result, result.summary
         out.write(html.page_head())
         out.write('<header><h1>ChatGPT privacy report</h1>\n<p>Generated by gptpriv on '
                   f'{escape_html(iso_utc(generated))}. Read from: ')
-        out.write("; ".join(f"<code>{escape_html(x['path'])}</code> (account "
-                            f"{escape_html(x['account'] or 'none')}: {html.with_code(x['account_reason'])})"
-                            for x in self.exports))
+        out.write("; ".join(f"<code>{escape_html(x.path)}</code> (account "
+                            f"{escape_html(x.account or 'none')}: {html.with_code(x.account_reason)})"
+                            for x in result.exports))
         out.write(".</p></header>\n<main>\n")
         html.next_steps(self, out)
         html.totals(self, out)
@@ -152,7 +153,7 @@ class ReportBuilder:
                 if changes:
                     marks.append((entry.at, f"{label} {'on' if entry.allowed else 'off'}"))
 
-        names = {x["account"] for x in self.exports}
+        names = {x.account for x in self.result.exports} if self.result else set()
         for account in self.snapshot.accounts:
             if account.name in names:
                 add(account.training, f"account {account.name}: training")

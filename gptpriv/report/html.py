@@ -20,8 +20,10 @@ from itertools import pairwise
 from typing import IO, TYPE_CHECKING
 
 from gptpriv.plural import count
+from gptpriv.policy.channels import SHARED_LINK
 from gptpriv.policy.facts import CHAT_URL, LABELS, MEANINGS, VERDICT_ORDER
 from gptpriv.policy.rules import RULES
+from gptpriv.run.result import HIDDEN
 from gptpriv.text import visible
 from gptpriv.timeutil import iso_utc
 
@@ -136,7 +138,7 @@ def step_item(title_html: str, created: str, detail_html: str) -> str:
 def share_links(links: list[tuple[str | None, bool | None]]) -> str:
     """Shared links as links, or `hidden` under --redact (a share URL grants read access)."""
     words = {True: " (anonymous)", False: " (not anonymous)", None: ""}
-    return ", ".join((link(url) if url else "shared link (hidden)") + words[anonymous]
+    return ", ".join((link(url) if url else f"shared link {HIDDEN}") + words[anonymous]
                      for url, anonymous in links)
 
 
@@ -145,7 +147,7 @@ _OPEN_UP_TO = 20  # longer lists start folded
 
 def next_steps(report: ReportBuilder, out: IO[str]) -> None:
     """RULES.md "Next steps": each step that applies, with its conversations listed and linked."""
-    steps = report.summary.steps.as_list()
+    steps = report.result.steps if report.result else []
     out.write('<section id="next-steps"><h2>What you can do</h2>\n')
     if not steps:
         out.write("<p>Nothing to do: no step of the rule table applies to these conversations."
@@ -153,20 +155,21 @@ def next_steps(report: ReportBuilder, out: IO[str]) -> None:
         return
     out.write('<ol class="steps">\n')
     for step in steps:
-        n = step["count"]
-        out.write(f'<li id="{escape_html(step["id"].replace(".", "-"))}"><p><strong>'
-                  f'{with_code(step["how"])}</strong></p>\n<p>{with_code(step["why"])}. '
-                  f'<code>{escape_html(step["id"])}</code></p>\n')
-        spools = [report.steps[k] for k in ((step["id"], True), (step["id"], False)) if k in report.steps]
-        unmatched = report.summary.unmatched if step["id"] == "step.revoke_shared_links" else []
+        n = step.count
+        out.write(f'<li id="{escape_html(step.id.replace(".", "-"))}"><p><strong>'
+                  f'{with_code(step.how)}</strong></p>\n<p>{with_code(step.why)}. '
+                  f'<code>{escape_html(step.id)}</code></p>\n')
+        spools = [report.steps[k] for k in ((step.id, True), (step.id, False)) if k in report.steps]
+        unmatched = report.summary.unmatched if step.id == SHARED_LINK.step else []
         out.write(f"<details{' open' if n <= _OPEN_UP_TO else ''}><summary>{count(n, 'conversation')}"
                   "</summary>\n<ul>\n")
         for spool in spools:
             for line in spool.lines(report.titles):
                 out.write(line)
-        for link in unmatched:
-            title = escape_html(link["title"]) if link["title"] else "(hidden)" if report.redact else "(untitled)"
-            out.write(f"<li>{title}, not in this export: {share_links([(link['url'], link['anonymous'])])}</li>\n")
+        for u in unmatched:
+            title = HIDDEN if u.hidden else escape_html(u.link.title) if u.link.title else "(untitled)"
+            url = None if u.hidden else u.link.url
+            out.write(f"<li>{title}, not in this export: {share_links([(url, u.link.anonymous)])}</li>\n")
         out.write("</ul></details></li>\n")
     out.write("</ol></section>\n")
 
@@ -284,7 +287,7 @@ def third_parties(report: ReportBuilder, out: IO[str]) -> None:
 def deleted_between_exports(report: ReportBuilder, out: IO[str]) -> None:
     """Conversations in an earlier export of an account and not in its newest; shown only when
     two exports of one account were read."""
-    if not report.deleted:
+    if not report.result or not report.result.deleted:
         return
     out.write('<section id="deleted"><h2>Deleted since your earlier export</h2>\n'
               '<table id="deleted-table" class="sortable"><caption>Conversations in an earlier '
@@ -293,15 +296,15 @@ def deleted_between_exports(report: ReportBuilder, out: IO[str]) -> None:
               '</th><th scope="col">Deleted between (UTC)</th><th scope="col">Notices</th>'
               '</tr></thead><tbody>\n')
     notices: dict[str, str] = {}
-    for d in report.deleted:
-        window = d["window"]
-        title = "(hidden)" if report.redact else (d["title"] or "")
-        rules = ", ".join(n["rule"] for n in d["notices"])
-        notices.update((n["rule"], n["message"]) for n in d["notices"])
-        out.write(f'<tr><td>{escape_html(title)}</td><td><code>{escape_html(d["id"])}</code></td>'
-                  f'<td>{escape_html(d["last_seen_in"])}</td><td>{escape_html(d["missing_from"])}</td>'
-                  f'<td data-sort="{escape_html(window["from"])}">{escape_html((window["from"] or "?")[:10])} '
-                  f'to {escape_html((window["until"] or "?")[:10])}</td><td>{escape_html(rules)}</td></tr>\n')
+    for d in report.result.deleted if report.result else []:
+        title = HIDDEN if d.hidden else (d.title or "")
+        rules = ", ".join(n.rule for n in d.notices)
+        notices.update((n.rule, n.message) for n in d.notices)
+        since, until = (iso_utc(d.since) if d.since else None), (iso_utc(d.until) if d.until else None)
+        out.write(f'<tr><td>{escape_html(title)}</td><td><code>{escape_html(d.id)}</code></td>'
+                  f'<td>{escape_html(d.last_seen_in)}</td><td>{escape_html(d.missing_from)}</td>'
+                  f'<td data-sort="{escape_html(since)}">{escape_html((since or "?")[:10])} '
+                  f'to {escape_html((until or "?")[:10])}</td><td>{escape_html(rules)}</td></tr>\n')
     out.write("</tbody></table>\n<dl>")
     for rule, message in notices.items():
         out.write(f"<dt><code>{escape_html(rule)}</code></dt><dd>{escape_html(message)}</dd>")

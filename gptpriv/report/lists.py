@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from html import escape
 from typing import IO
 
+from gptpriv.text import visible
+
 # Where a short id goes in a spooled line: escaped text can never contain `<`.
 SHORT_ID = "<!--short-id-->"
 
@@ -45,7 +47,9 @@ class Spool:
     def write(self, key: int, conversation_id: str | None, html: str) -> None:
         """One line of HTML with SHORT_ID where a short id may go. A newline inside a title
         becomes a character reference, so that each line read back is one entry."""
-        short = escape((conversation_id or "")[:8]).replace("\t", " ").replace("\n", " ").replace("\r", " ")
+        # An id from the export is shown like any of its text: control and bidi characters
+        # as escapes (gptpriv.text), so none reaches the page raw, nor a terminal (`-o -`).
+        short = escape(visible((conversation_id or "")[:8]))
         body = html.rstrip("\n").replace("\r", "&#13;").replace("\n", "&#10;")
         self._file.write(f"{key}\t{short}\t{body}\n")
         self.count += 1

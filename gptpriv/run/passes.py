@@ -17,19 +17,19 @@ from __future__ import annotations
 
 import struct
 import tempfile
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Generator, Iterable
 from datetime import datetime, timezone
-from typing import IO, Any, NamedTuple
+from typing import IO, NamedTuple
 
 import msgspec
 
-from gptpriv.check import Filters, Input, Summary, check_export
 from gptpriv.errors import InvalidValue
 from gptpriv.export import ExportError, ExportReader, Facts, Skipped
-from gptpriv.policy.resolver import Settings, Verdict
 from gptpriv.policy.retention import deletion_notices
 from gptpriv.profiles.checks import email_key
-from gptpriv.profiles.model import Snapshot
+from gptpriv.run.inputs import Input
+from gptpriv.run.result import Deleted, ExportInfo
+from gptpriv.run.summary import Summary
 from gptpriv.timeutil import iso_utc
 
 # One conversation copy as one integer, ordered so that sorting groups the copies of an id and
@@ -49,9 +49,6 @@ _LENGTH = struct.Struct("<I")
 AS_OF_MANIFEST = "manifest"
 # The latest update_time or create_time in the export: the export was made at or after it.
 AS_OF_LATEST = "latest_conversation_time"
-
-Progress = Callable[[Generator[Any, None, None], ExportReader], Generator[Any, None, None]]
-
 
 def _key(conversation_id: str) -> int:
     # Python's str hash: 64 bits of SipHash, keyed per process, which is enough because both
@@ -85,7 +82,7 @@ class _Deleted(NamedTuple):
     missing_from: int
 
 
-class Run:
+class Passes:
     """The inputs of one `check` or `report`, read in one or two passes (see the module)."""
 
     def __init__(self, inputs: list[Input], by_account_flag: bool) -> None:
@@ -100,7 +97,7 @@ class Run:
         self._winners: list[bytearray] = []  # per input, one bit per conversation
         self._seen: set[int] = set()  # one-pass runs: the ids read so far
         self._deleted: dict[tuple[int, int], list[_Deleted]] = {}
-        self.deleted: list[dict[str, Any]] = []
+        self.deleted: list[Deleted] = []
         # The first pass's facts, input after input; each input's first byte in it.
         self._spool: IO[bytes] | None = None
         self._starts = [0] * len(inputs)
@@ -245,15 +242,10 @@ class Run:
     def _note_deleted(self, facts: Facts, found: _Deleted) -> None:
         since, until = self.as_of(found.last_seen)[0], self.as_of(found.missing_from)[0]
         account = self.inputs[found.missing_from].choice.account
-        self.deleted.append({
-            "id": facts.id, "title": facts.title,
-            "last_seen_in": self.inputs[found.last_seen].reader.label,
-            "missing_from": self.inputs[found.missing_from].reader.label,
-            "window": {"from": iso_utc(since) if since else None,
-                       "until": iso_utc(until) if until else None},
-            "notices": [n._asdict() for n in deletion_notices(since, until,
-                                                              account.plan if account else None)],
-        })
+        self.deleted.append(Deleted(
+            facts.id, facts.title, self.inputs[found.last_seen].reader.label,
+            self.inputs[found.missing_from].reader.label, since, until,
+            deletion_notices(since, until, account.plan if account else None)))
 
     # -- results ---------------------------------------------------------------------------
 
@@ -266,43 +258,15 @@ class Run:
         latest = self._latest[k]
         return latest, AS_OF_LATEST if latest else None
 
-    def exports(self) -> list[dict[str, Any]]:
-        out = []
-        for k, (reader, choice) in enumerate(self.inputs):
-            when, source = self.as_of(k)
-            out.append({"path": reader.label, "account": choice.account.name if choice.account else None,
-                        "account_reason": choice.why, "as_of": iso_utc(when) if when else None,
-                        "as_of_source": source})
-        return out
+    def exports(self) -> list[ExportInfo]:
+        return [ExportInfo(reader.label, choice.account.name if choice.account else None, choice.why,
+                           *self.as_of(k))
+                for k, (reader, choice) in enumerate(self.inputs)]
 
-    def deleted_between_exports(self, redact: bool) -> list[dict[str, Any]]:
-        rows = sorted(self.deleted, key=lambda d: (d["window"]["until"] or "", d["window"]["from"] or "",
-                                                    d["id"] or ""))
-        return [{**d, "title": None} if redact else d for d in rows]
+    def deleted_between_exports(self) -> list[Deleted]:
+        return sorted(self.deleted, key=lambda d: (_text(d.until), _text(d.since), d.id or ""))
 
 
-def checked(run: Run, snapshot: Snapshot, filters: Filters, device: str | None, summary: Summary,
-            progress: Progress | None = None, redact: bool = False
-            ) -> Generator[tuple[int, Facts, Verdict], None, None]:
-    """(input index, facts, verdict) of every conversation that counts, in input order."""
-    def shown(items: Generator[Any, None, None], reader: ExportReader) -> Generator[Any, None, None]:
-        return progress(items, reader) if progress else items
-
-    try:
-        if run.two_pass:
-            for k, item in enumerate(run.inputs):
-                read = item.reader.conversations()
-                try:
-                    run.scan(k, shown(read, item.reader), summary)
-                finally:
-                    read.close()  # a parallel read ends its workers, also on Ctrl-C
-            run.settle()
-        for k, (reader, choice) in enumerate(run.inputs):
-            results = check_export(reader, Settings(choice.account, snapshot), filters, device, summary,
-                                   redact, run.keep(k))
-            for facts, verdict in results if run.two_pass else shown(results, reader):
-                yield k, facts, verdict
-    finally:
-        run.close()
-    summary.duplicates = run.duplicates
-    summary.finish()
+def _text(when: datetime | None) -> str:
+    """A time as the deleted list was sorted by: its ISO text, none first."""
+    return iso_utc(when) if when else ""
