@@ -198,7 +198,7 @@ def test_unmatched_email_is_not_guessed(run, tmp_path: Path, export_convs) -> No
 def test_newcomer_gets_an_answer_and_a_hint(run, tmp_path: Path, export_convs) -> None:
     result = run("check", str(write_export(tmp_path, export_convs, email="me@example.com")))
     assert "undetermined" in result.stdout
-    assert "gptpriv account add NAME --from-export" in result.stderr
+    assert "gptpriv setup --from-export" in result.stderr
 
 
 def test_account_add_from_export(run, tmp_path: Path, export_convs) -> None:

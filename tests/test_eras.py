@@ -32,9 +32,12 @@ def test_real_2023_export_with_the_device_named_is_a_contradiction(run) -> None:
     # Without --device, no notice; the text output says why the record decided nothing.
     [row] = run("check", str(REAL_2023), "--json").json()["conversations"]
     assert row["verdict"] == "eligible" and row["notices"] == []
+    note = run("check", str(REAL_2023)).stderr
+    assert "the switch recorded off on laptop decides no conversation here" in note
+    assert note.count("\n") == 2  # one or two short lines; the detail with --explain
     assert "has Chat History & Training off on laptop inside era.device_toggle" in run(
-        "check", str(REAL_2023)).stderr
-    assert "Chat History & Training off on" not in run(
+        "check", str(REAL_2023), "--explain").stderr
+    assert "switch recorded off" not in run(
         "check", str(REAL_2023), "--device", "phone").stderr
 
 

@@ -60,7 +60,7 @@ def test_both_layouts_in_one_folder_and_zip_are_read_and_deduplicated(run, tmp_p
         assert doc["summary"]["total"] == 3 and doc["summary"]["duplicates"] == 1
         assert doc["deleted_between_exports"] == []
     text = run("check", str(folder)).stdout
-    assert "3 conversations:" in text and "1 duplicate copy not counted" in text
+    assert text.startswith("3 conversations, ") and "1 duplicate copy not counted" in text
 
 
 def test_the_same_export_given_twice_counts_once(run, tmp_path: Path) -> None:
@@ -208,7 +208,7 @@ def test_notes_are_printed_once_per_run(run, tmp_path: Path) -> None:
     two = write_export(tmp_path / "2", [conv("c2", "Two", at(2025, 1, 2))], email="y@example.com")
     result = run("check", str(one), str(two), str(one))
     assert result.stderr.count("gptpriv: note:") == 1
-    assert f"undetermined for {one}, {two}, {one}" in result.stderr
+    assert f"no account profile for {one}, {two}, {one}" in result.stderr
 
 
 def test_standard_input_with_other_inputs(run, tmp_path: Path) -> None:

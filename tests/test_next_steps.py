@@ -213,12 +213,18 @@ def test_a_declined_call_is_no_third_party_step() -> None:
 
 def test_text_and_jsonl_carry_the_steps(run, tmp_path: Path) -> None:
     export = _everything(tmp_path, run)
-    text = run("check", str(export)).stdout
+    text = run("check", str(export), "--ids").stdout
     after = text.split("What you can do:\n", 1)[1].splitlines()
-    assert [line.split(" ")[1] for line in after] == [
+    titles = [line for line in after if re.match(r"\d\. ", line)]
+    assert [re.search(r"\[(step\.\w+)\]$", t).group(1) for t in titles] == [
         "step.record_builder_setting", "step.review_eligible", "step.revoke_shared_links",
         "step.review_third_parties", "step.review_memory"]
-    assert "(5 conversations)" in after[1] and "How: Settings > Data controls > Shared links" in after[2]
+    assert "the 5 conversations that may have been used" in titles[1]
+    shared = after[after.index(titles[2]):after.index(titles[3])]
+    assert any("How: Settings > Data controls > Shared links" in line for line in shared)
+    # Without --ids, no step or rule id in the text output, and no backticks.
+    plain = run("check", str(export)).stdout
+    assert "step." not in plain and "consumer.default" not in plain and "`" not in plain
     lines = [json.loads(x) for x in run("check", str(export), "--jsonl").stdout.splitlines()]
     assert list(lines[-2]) == ["next_steps"] and "summary" in lines[-1]
     assert lines[-2]["next_steps"] == run("check", str(export), "--json").json()["next_steps"]
@@ -246,7 +252,7 @@ def test_status_lists_its_next_steps(run) -> None:
     assert [s["id"] for s in doc["next_steps"]] == ["step.review_eligible"]
     assert doc["next_steps"][0]["conversations"] == []
     text = run("status", "--gpt", GPT).stdout
-    assert "What you can do:\n- step.record_builder_setting" in text
+    assert "What you can do:\n1. Record what you know of the GPTs" in text
     run("account", "opt-out", "--at", "2024-01-01")
     assert run("status", "--json").json()["next_steps"] == []
     assert "What you can do" not in run("status").stdout

@@ -58,7 +58,7 @@ def test_setup_reads_an_export_as_check_does(run, tmp_path: Path) -> None:
     (folder / "conversations-000.json").write_text((folder / "conversations.json").read_text())
     out = run("setup", "--from-export", str(folder), "--never-opted-out", "--plan", "plus", "--yes").stdout
     assert f"{folder}: 3 conversations" in out
-    assert "3 conversations: 3 eligible for training" in out
+    assert "\n3 conversations, " in out and "  3 may have been used for training" in out
     assert "Shared links: 2 " in out
 
 

@@ -53,7 +53,7 @@ def test_interactive_switch_on_two_devices(run, tmp_path, isolated_env) -> None:
     assert _toml(isolated_env, "gpt", "gpt-other000")["mine"] is False
     # Then the export is checked: the summary is the last thing shown.
     after = out[out.index("Recorded."):].splitlines()
-    assert any(line.startswith("3 conversations: ") for line in after)
+    assert any(line.startswith("3 conversations, ") for line in after)
 
 
 @pytest.mark.parametrize(("how", "when", "where"), [

@@ -29,6 +29,8 @@ def check(
         "--jsonl", help="One JSON line per conversation as it is read, then a summary line.")] = False,
     explain: Annotated[bool, typer.Option(
         "--explain", help="Every reason with its source, and each disclosure (with --id for one).")] = False,
+    show_ids: Annotated[bool, typer.Option(
+        "--ids", help="Rule and step ids in the text output (as --json names them).")] = False,
     ids: Annotated[Optional[list[str]], typer.Option(
         "--id", help="Only the conversation with this id (repeatable).")] = None,
     redact: Annotated[bool, typer.Option(
@@ -114,7 +116,8 @@ def check(
         from gptpriv.cli.check_text import render
 
         rows.sort(key=_created, reverse=sort == "newest")
-        render(rows, result, run.snapshot, explain, filtered=run.filters != Filters(), device=device)
+        render(rows, result, run.snapshot, explain, filtered=run.filters != Filters(), device=device,
+               ids=show_ids)
     if fail_on and failed:
         raise typer.Exit(1)
 

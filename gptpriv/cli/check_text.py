@@ -4,40 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from gptpriv.cli.output import say, table, warn
+from gptpriv.cli.output import say, say_wrapped, table, warn
 from gptpriv.plural import count
 from gptpriv.policy.facts import LABELS
-from gptpriv.run.result import HIDDEN, Checked, Deleted, RunResult, StepResult
+from gptpriv.policy.steps import StepResult
+from gptpriv.run.result import HIDDEN, Checked, Deleted, RunResult
 
 # A verdict's colour on a colour terminal: the more exposed, the louder.
 _VERDICT_STYLES = {LABELS["eligible"]: "red", LABELS["not_eligible"]: "green", LABELS["undetermined"]: "yellow"}
 
 
 def render(rows: list[Checked], result: RunResult, snapshot: Any, explain: bool, filtered: bool,
-           device: str | None) -> None:
+           device: str | None, ids: bool = False) -> None:
     from gptpriv.policy.verdicts import parties_in_words
     from gptpriv.timeutil import local_text
 
     names = {g.id: g.name for g in snapshot.gpts if g.id}
-    unknown = []
-    for export in result.exports:
-        used = export.account or "none"
-        dated = f"; as of {export.as_of:%Y-%m-%d}" if export.as_of else ""
-        if dated and export.as_of_source != "manifest":
-            dated += " or later (its latest conversation time)"
-        say(f"{export.path}: account {used} ({export.account_reason}){dated}")
-        if export.account is None:
-            unknown.append(export.path)
-    if unknown:  # one note per run, naming every input it concerns
-        warn("gptpriv: note: the account's training setting is unknown, so most verdicts are "
-             f"undetermined for {', '.join(unknown)}: record it with `gptpriv account add NAME "
-             f"--from-export {unknown[0]}` and `gptpriv account opt-out --at WHEN` if you opted out")
+    say_headline(result, snapshot)
+    say()
     if rows:
         table(["created", "title", "gpt", "verdict", "reason", "third parties"], [
             [local_text(r.facts.create_time) if r.facts.create_time else "?",
-             r.title[:48],
+             _short(r.title),
              ", ".join(names.get(g, g) for g in r.facts.conversation.gpt_ids),
-             LABELS[r.verdict.verdict], r.verdict.reasons[0].rule if r.verdict.reasons else "",
+             LABELS[r.verdict.verdict],
+             (r.verdict.reasons[0].rule if ids or explain else r.verdict.reasons[0].words())
+             if r.verdict.reasons else "",
              parties_in_words((d.party, d.sent) for d in r.verdict.disclosures)]
             for r in rows
         ], styles={3: _VERDICT_STYLES})
@@ -48,8 +40,46 @@ def render(rows: list[Checked], result: RunResult, snapshot: Any, explain: bool,
     for row in rows if explain else []:
         _explain(row)
     say()
-    summary_text(result)
-    _device_note(snapshot, result, device)
+    _read_from(result)
+    summary_text(result, ids=ids or explain)
+    _notes(snapshot, result, device, explain)
+
+
+def _short(title: str, most: int = 48) -> str:
+    """A title shortened for the table at a word boundary (a single long word stays whole)."""
+    if len(title) <= most:
+        return title
+    cut = title.rfind(" ", 0, most)
+    return (title[:cut] if cut > 0 else title) + "…"
+
+
+def _read_from(result: RunResult) -> None:
+    """Which account each input was checked against, and why."""
+    for export in result.exports:
+        used = export.account or "none"
+        dated = f"; as of {export.as_of:%Y-%m-%d}" if export.as_of else ""
+        if dated and export.as_of_source != "manifest":
+            dated += " or later (its latest conversation time)"
+        say(f"{export.path}: account {used} ({plain(export.account_reason)}){dated}")
+
+
+def say_headline(result: RunResult, snapshot: Any) -> None:
+    """The answer first (run/headline.py): how many, when, whose, then what is exposed."""
+    from gptpriv.run.headline import headline
+
+    found = headline(result, snapshot)
+    say_wrapped(found.first)
+    figures = [*found.lines, *found.findings]
+    width = max((len(str(line.count)) for line in figures), default=1)
+    for line in figures:
+        number = f"  {line.count:>{width}} "
+        say_wrapped(line.words, number, " " * len(number) + "  ")
+
+
+def plain(text: str) -> str:
+    """A core message as default output says it: values are marked with backticks for
+    --explain; here they are just words."""
+    return text.replace("`", "")
 
 
 def summary_of(ctx: Any, path: str, account: str | None) -> None:
@@ -66,31 +96,29 @@ def summary_of(ctx: Any, path: str, account: str | None) -> None:
         run.consume()
     for item in run.inputs:
         warn_problems(item.reader)
+    say_headline(run.result(), run.snapshot)
     summary_text(run.result()._replace(deleted=[]))
 
 
-def summary_text(result: RunResult) -> None:
+def summary_text(result: RunResult, ids: bool = False) -> None:
     """The totals, what could not be read, and the next steps: what `check` and `setup`'s
-    closing check end with."""
+    closing check end with; rule and step ids with `ids`."""
     summary = result.summary
-    say(f"{count(summary.total, 'conversation')}: {summary.verdicts['eligible']} eligible for training, "
-        f"{summary.verdicts['not_eligible']} not eligible, {summary.verdicts['undetermined']} "
-        f"undetermined; {summary.skipped} skipped")
     if summary.duplicates:
-        say(f"{summary.duplicates} duplicate cop{'ies' if summary.duplicates != 1 else 'y'} "
-            "not counted (the same conversation in more than one file or export: the latest "
-            "update counts)")
-    if summary.rules:
-        say("By rule: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.rules.items())))
+        say_wrapped(f"{summary.duplicates} duplicate cop{'ies' if summary.duplicates != 1 else 'y'} "
+                    "not counted (the same conversation in more than one file or export: the latest "
+                    "update counts)")
+    if summary.rules and ids:
+        say_wrapped("By rule: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.rules.items())))
     if summary.parties:
-        say("Third parties: " + ", ".join(f"{k} ({count(v, 'call')})"
-                                          for k, v in sorted(summary.parties.items())))
+        say_wrapped("Third parties: " + ", ".join(f"{k} ({count(v, 'call')})"
+                                                  for k, v in sorted(summary.parties.items())))
     if summary.unknown:
-        say("Unknown recipients, may be third parties: " + ", ".join(
+        say_wrapped("Unknown recipients, may be third parties: " + ", ".join(
             f"{k} ({count(v, 'call')})" for k, v in sorted(summary.unknown.items())))
     if summary.shared_links:
         elsewhere = summary.unmatched
-        say(f"Shared links: {summary.shared_links}" + (
+        say_wrapped(f"Shared links: {summary.shared_links}" + (
             f" ({len(elsewhere)} of a conversation not in the export: "
             + ", ".join(_link(u.link.title, None if u.hidden else u.link.url, u.hidden)
                         for u in elsewhere) + ")" if elsewhere else ""))
@@ -103,7 +131,7 @@ def summary_text(result: RunResult) -> None:
         where = f"byte {error.offset}" if error.offset is not None else f"#{error.index}"
         what = "skipped conversation" if error.skipped else "conversation"
         warn(f"gptpriv: {what} #{error.index} in {error.export} ({where}): {error.message}")
-    _steps(result.steps)
+    steps_text(result.steps, ids=ids)
 
 
 def _link(title: str | None, url: str | None, hidden: bool) -> str:
@@ -111,30 +139,47 @@ def _link(title: str | None, url: str | None, hidden: bool) -> str:
     return f"{shown}{url or HIDDEN}"
 
 
-def _steps(steps: list[StepResult]) -> None:
-    """RULES.md "Next steps": one line each, in its order; ids are in --json."""
+def steps_text(steps: list[StepResult], ids: bool = False) -> None:
+    """RULES.md "Next steps", in its order: a numbered title with the count, then one line
+    of why and one of how, wrapped; commands on lines of their own. Ids with `ids`."""
     if not steps:
         return
     say()
     say("What you can do:")
-    for step in steps:
-        say(f"- {step.id} ({count(step.count, 'conversation')}): {step.why}. How: {step.how}")
+    for n, step in enumerate(steps, 1):
+        number = f"{n}. "
+        say_wrapped(step.title + (f" [{step.id}]" if ids else ""), number)
+        indent = " " * len(number)
+        say_wrapped(" ".join((step.step.because, *step.notes)), f"{indent}Why: ")
+        say_wrapped(step.step.todo, f"{indent}How: ")
+        for command in step.step.commands:
+            say(f"{indent}     {command}")
 
 
-def _device_note(snapshot: Any, result: RunResult, device: str | None) -> None:
-    """Say why recorded device switches decided nothing here, rather than stay silent."""
+def _notes(snapshot: Any, result: RunResult, device: str | None, explain: bool) -> None:
+    """Notes on stderr, one or two short lines each; the detail with --explain."""
     from gptpriv.policy.eras import DEVICE_TOGGLE
     from gptpriv.policy.switch import devices_off_in_era
 
+    unknown = [e.path for e in result.exports if e.account is None]
+    if unknown:  # one note per run, naming every input it concerns
+        warn(f"gptpriv: note: no account profile for {', '.join(unknown)}: most verdicts are "
+             "undetermined.")
+        warn(f"  Record it: gptpriv setup --from-export {unknown[0]}")
     used = {e.account for e in result.exports if e.account}
     for account in (a for a in snapshot.accounts if a.name in used and not device):
         off = devices_off_in_era(account)
-        if off:
-            warn(f"gptpriv: note: account {account.name} has Chat History & Training off on "
-                 f"{', '.join(off)} inside {DEVICE_TOGGLE.named()}; an export does not say which "
-                 "device a conversation came from, and one saved to history was started with "
-                 "the switch on, so these records decide no conversation of the era "
-                 "(`--device NAME` reports a contradiction)")
+        if not off:
+            continue
+        warn(f"gptpriv: note: the switch recorded off on {', '.join(off)} decides no conversation "
+             "here:")
+        warn("  an export does not say which device a chat came from" +
+             ("." if explain else " (--explain says more)."))
+        if explain:
+            warn(f"  Account {account.name} has Chat History & Training off on {', '.join(off)} "
+                 f"inside {DEVICE_TOGGLE.named()}; a chat saved to history (as every one in an "
+                 "export) was started with the switch on, so these records decide no "
+                 "conversation of the era. --device NAME reports a contradiction.")
 
 
 def _deleted(deleted: list[Deleted]) -> None:

@@ -76,10 +76,40 @@ def warn_left_out(inputs: Any) -> None:
             warn(f"gptpriv: warning: {text}")
 
 
+def width() -> int | None:
+    """The columns text is laid out in: `COLUMNS` when set, else the terminal's; None for a
+    pipe (a script reading rows gets each row on one line)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return os.get_terminal_size(sys.stdout.fileno()).columns
+    return None
+
+
+# Prose (the headline, the steps) is wrapped at the terminal's width, at most this wide on a
+# wide terminal (lines a person reads at a glance), and at the common 80 on a pipe.
+PROSE_WIDTH, PIPE_WIDTH = 100, 80
+
+
+def say_wrapped(text: str, first: str = "", rest: str | None = None) -> None:
+    """One paragraph, wrapped at word boundaries (never cut mid-word): `first` before its first
+    line, `rest` (spaces as wide as `first` by default) before the others."""
+    import textwrap
+
+    rest = " " * len(first) if rest is None else rest
+    columns = min(width() or PIPE_WIDTH, PROSE_WIDTH)
+    lines = textwrap.wrap(visible(text), width=max(columns, len(first) + 20), initial_indent=first,
+                          subsequent_indent=rest, break_long_words=False, break_on_hyphens=False)
+    for line in lines or [first.rstrip()]:
+        say(line)
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None,
           styles: dict[int, dict[str, str]] | None = None) -> None:
     """A table; a column with nothing in it is left out, so the others get its width. On a
-    colour terminal, `styles` colours cells by value ({column: {value: Rich style}})."""
+    colour terminal, `styles` colours cells by value ({column: {value: Rich style}}). Cells
+    wrap at word boundaries to fit the width (`width()`), never cut mid-word."""
     # Cells are made safe before widths are measured, so the columns line up with what shows.
     headers = [visible(h) for h in headers]
     rows = [[visible(cell) for cell in row] for row in rows]
@@ -94,16 +124,46 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | No
 
         grid = Table(title=title, title_justify="left", header_style="bold")
         for header in headers:
-            grid.add_column(header)
+            grid.add_column(header, overflow="fold")
         for row in rows:
             grid.add_row(*(Text(cell, style=styles.get(i, {}).get(cell, "")) for i, cell in enumerate(row)))
         console().print(grid)
         return
     if title:
         say(title)
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    for row in [[h.upper() for h in headers], *rows]:
-        say("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    header_row = [h.upper() for h in headers]
+    widths = _fit([max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header_row)],
+                  [header_row, *rows], width())
+    for row in [header_row, *rows]:
+        cells = [_wrap(cell, w) for cell, w in zip(row, widths, strict=True)]
+        for n in range(max(len(c) for c in cells)):
+            say("  ".join((c[n] if n < len(c) else "").ljust(w)
+                          for c, w in zip(cells, widths, strict=True)).rstrip())
+
+
+def _fit(widths: list[int], rows: Sequence[Sequence[str]], columns: int | None) -> list[int]:
+    """Column widths that fit `columns`: the widest columns give way first, each down to its
+    longest word (a word is never cut; only a table of such words can be wider)."""
+    if columns is None:
+        return widths
+    floor = [max((len(word) for row in rows for word in row[i].split()), default=0) or 1
+             for i in range(len(widths))]
+    widths = list(widths)
+    while sum(widths) + 2 * (len(widths) - 1) > columns:
+        give = [i for i in range(len(widths)) if widths[i] > floor[i]]
+        if not give:
+            break
+        widest = max(give, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
+def _wrap(cell: str, width: int) -> list[str]:
+    import textwrap
+
+    if len(cell) <= width:
+        return [cell]
+    return textwrap.wrap(cell, width=width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 def setting_word(value: bool | None, on: str = "allowed", off: str = "off") -> str:

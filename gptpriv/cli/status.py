@@ -48,7 +48,8 @@ def status(
            "device": device, "temporary": temporary, "feedback": feedback,
            **verdict_dict(verdict), "devices": devices, "control": control,
            "eras": [e.id for e in eras.ERAS if e.holds_at(moment)]}
-    steps = doc["next_steps"] = for_one(verdict)
+    steps = for_one(verdict)
+    doc["next_steps"] = [s.to_json() for s in steps]
     if json:
         from gptpriv.cli.output import emit_json
 
@@ -94,10 +95,9 @@ def status(
     for state in devices:
         say(f"  {state['name']}: Chat History & Training {state['history']}"
             + (f" since {state['since']}" if state["since"] else ""))
-    if steps:
-        say("What you can do:")
-    for step in steps:
-        say(f"- {step['id']}: {step['why']}. How: {step['how']}")
+    from gptpriv.cli.check_text import steps_text
+
+    steps_text(steps)
     if device and not eras.in_device_era(moment):
         say(f"Device {device}: its switch did not exist at that time ({era.named()}), so it "
             "does not count")

@@ -8,12 +8,32 @@ from datetime import datetime
 from gptpriv.plural import count
 from gptpriv.policy import eras
 from gptpriv.policy.channels import BY_KIND, SHARED_LINK
-from gptpriv.policy.facts import Call, Conversation, SharedLink
+from gptpriv.policy.facts import ELIGIBLE, Call, Conversation, SharedLink
 from gptpriv.policy.switch import device_switch
-from gptpriv.policy.verdicts import Disclosure, Reason, Settings
+from gptpriv.policy.verdicts import Disclosure, Reason, Settings, Verdict
 from gptpriv.policy.verdicts import fact as _fact
 from gptpriv.profiles.model import Account, Gpt, Operation
 from gptpriv.timeutil import iso_utc
+
+# How a conversation reaches beyond the user, as the summary and the headline count them:
+# trainable (eligible), public through a shared link, sent to a third party, sent to an
+# unknown recipient (may be a third party), written to Memory.
+TRAINING, SHARED, THIRD_PARTY, UNKNOWN_RECIPIENT, MEMORY = (
+    "training", "shared_link", "third_party", "unknown_recipient", "memory")
+EXPOSURES = (TRAINING, SHARED, THIRD_PARTY, UNKNOWN_RECIPIENT, MEMORY)
+
+
+def exposures(verdict: Verdict) -> tuple[str, ...]:
+    """The ways one conversation is exposed, in EXPOSURES order; none for most."""
+    found = {TRAINING} if verdict.verdict == ELIGIBLE else set()
+    for d in verdict.disclosures:
+        if not d.channel.call:
+            found.add(SHARED)
+        elif d.sent:
+            found.add(THIRD_PARTY if d.channel.known else UNKNOWN_RECIPIENT)
+    if any(n.rule == "memory.written" for n in verdict.notices):
+        found.add(MEMORY)
+    return tuple(e for e in EXPOSURES if e in found)
 
 
 def memory_notices(conversation: Conversation) -> tuple[Reason, ...]:

@@ -33,12 +33,14 @@ def _value(timeline: Timeline, when: datetime | None) -> bool | None:
     return timeline.value_at(when)
 
 
-def _since(timeline: Timeline, when: datetime | None, file: str, key: str) -> tuple[str, str]:
-    """Words for when the value in force began, and where that fact is written."""
+def _since(timeline: Timeline, when: datetime | None, file: str, key: str
+           ) -> tuple[str, str, datetime | None]:
+    """Words for when the value in force began, where that fact is written, and the time of
+    the entry that set it (None for the default before any entry)."""
     entry = timeline.entry_at(when) if when else None
     if entry is None:
-        return "before any recorded change", f"{file} (default before `{key}[0]`)"
-    return f"since `{iso_utc(entry.at)}`", f"{file} `{key}[{entry.index}]`"
+        return "before any recorded change", f"{file} (default before `{key}[0]`)", None
+    return f"since `{iso_utc(entry.at)}`", f"{file} `{key}[{entry.index}]`", entry.at
 
 
 def resolve(settings: Settings, conversation: Conversation) -> Verdict:
@@ -128,11 +130,11 @@ def _consumer(settings: Settings, conversation: Conversation, training: Timeline
     if opted_out and not conversation.feedback:
         reasons = []
         if account is not None and training is not None and account_value is False:
-            since, where = _since(training, when, str(account.path), "training")
+            since, where, at = _since(training, when, str(account.path), "training")
             reasons.append(Reason(
                 "account.training_off", f"account `{account.name}` had training `off` at "
                 f"{when_text} ({since}){_control_note(when)}",
-                f"{where}; creation time from {created}", _control_era(when)))
+                f"{where}; creation time from {created}", _control_era(when), at))
         if account is not None and device is not None and device_value is False:
             era = eras.DEVICE_TOGGLE
             since = (f"since `{iso_utc(device_entry.at)}`" if device_entry
@@ -144,7 +146,8 @@ def _consumer(settings: Settings, conversation: Conversation, training: Timeline
                 "device.history_off", f"device `{device.name}` had Chat History & Training "
                 f"`off` at {when_text} ({since}), inside {era.named()}: a chat started with it "
                 "off is not saved to history and not used for training", f"{where}; device "
-                f"named by {_fact(conversation, 'device', 'the user')}", era.id))
+                f"named by {_fact(conversation, 'device', 'the user')}", era.id,
+                device_entry.at if device_entry else None))
         return NOT_ELIGIBLE, reasons, []
 
     # Step 4: a builder's opt-out takes the conversation out too.
@@ -155,10 +158,10 @@ def _consumer(settings: Settings, conversation: Conversation, training: Timeline
         reasons = []
         for gid, gpt in off:
             assert gpt is not None
-            since, where = _since(gpt.training, when, str(gpt.path), "training")
+            since, where, at = _since(gpt.training, when, str(gpt.path), "training")
             reasons.append(Reason(
                 "gpt.builder_training_off", f"the builder of GPT `{gpt.name}` (`{gid}`) had "
-                f"training `off` at {when_text} ({since})", where))
+                f"training `off` at {when_text} ({since})", where, since=at))
         if not conversation.feedback:
             return NOT_ELIGIBLE, reasons, []
         reasons.append(_feedback_reason(conversation))
@@ -233,7 +236,7 @@ def _consumer(settings: Settings, conversation: Conversation, training: Timeline
     # Step 8: a consumer plan with training allowed at creation.
     assert account is not None and training is not None
     plan = f"plan `{account.plan}`" if account.plan else "a consumer plan"
-    since, where = _since(training, when, str(account.path), "training")
+    since, where, _ = _since(training, when, str(account.path), "training")
     return ELIGIBLE, [Reason(
         "consumer.default", f"account `{account.name}` ({plan}) had training `allowed` at "
         f"{when_text} ({since})", f"{where}; creation time from {created}")], []

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from gptpriv.policy.facts import ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED
+
 
 class Rule(NamedTuple):
     id: str
@@ -16,6 +18,9 @@ class Rule(NamedTuple):
     effect: str
     source: str
     paraphrase: bool = False  # the source's exact wording was not kept: we say so
+    # A training rule as the table's REASON column says it, in plain words; "{since}" is the
+    # date of the entry that decided, when there is one.
+    words: str = ""
 
 
 _HELP = "https://help.openai.com/en/articles/"
@@ -35,53 +40,63 @@ _ACTIONS = ("OpenAI, GPT Actions production notes: `x-openai-isConsequential`; w
 RULES: tuple[Rule, ...] = (
     Rule("plan.business", "training", 1,
          "the plan is team (now business), business, enterprise or edu; or api for a conversation "
-         "created on or after 2023-03-01 (era.api_not_trained)", "not_eligible",
+         "created on or after 2023-03-01 (era.api_not_trained)", NOT_ELIGIBLE,
          f"{_FAQ}: API, ChatGPT Team and Enterprise content is not used for training by default; "
          "Edu and Business follow the business terms; OpenAI API data usage policy (2023-03-01); "
          f"article 12003714 ({_HELP}12003714): \"As of August 29th, 2025, we've renamed ChatGPT "
-         "Team to ChatGPT Business\""),
-    Rule("chat.temporary", "training", 2, "the conversation is a temporary chat", "not_eligible",
-         f"{_TEMPORARY}: temporary chats \"won't be used to improve our models\""),
+         "Team to ChatGPT Business\"",
+         words="business plan: not trained on"),
+    Rule("chat.temporary", "training", 2, "the conversation is a temporary chat", NOT_ELIGIBLE,
+         f"{_TEMPORARY}: temporary chats \"won't be used to improve our models\"",
+         words="temporary chat"),
     Rule("account.training_off", "training", 3,
          "the account-wide control was off at the conversation's creation, and no feedback",
-         "not_eligible", _DATA_CONTROLS),
+         NOT_ELIGIBLE, _DATA_CONTROLS,
+         words="opted out{since}"),
     Rule("device.history_off", "training", 3,
          "for a conversation not started yet (status): the named device's Chat History & "
          "Training switch was off at creation, inside era.device_toggle, and no feedback "
          "(never for an export conversation: see device.contradiction)",
-         "not_eligible", _NEW_WAYS),
+         NOT_ELIGIBLE, _NEW_WAYS,
+         words="history off on the device{since}"),
     Rule("gpt.builder_training_off", "training", 4,
          "a GPT conversation whose builder had training off at creation",
-         "not_eligible; undetermined with feedback (the sources do not say whether feedback "
+         f"{NOT_ELIGIBLE}; {UNDETERMINED} with feedback (the sources do not say whether feedback "
          "overrides a builder's opt-out)",
-         f"{_FAQ}: GPT builders can opt their GPT's conversations out of training"),
+         f"{_FAQ}: GPT builders can opt their GPT's conversations out of training",
+         words="the GPT builder opted out{since}"),
     Rule("account.setting_unknown", "training", 5,
          "the account-wide control is unknown at creation (no account profile, or no plan and "
-         "no entry yet), and no feedback", "undetermined",
-         "no source: gptpriv never guesses an unknown setting into a yes or a no"),
+         "no entry yet), and no feedback", UNDETERMINED,
+         "no source: gptpriv never guesses an unknown setting into a yes or a no",
+         words="account setting not recorded"),
     Rule("device.carried_over", "training", 5,
          "created after era.device_toggle ended, no account-wide entry at or before creation, "
          "and some device of the account was off when the era ended; no feedback",
-         "undetermined (OpenAI said a previous opt-out \"will remain\", without saying how "
+         f"{UNDETERMINED} (OpenAI said a previous opt-out \"will remain\", without saying how "
          "per-device choices became one account-wide value: record the account-wide setting)",
          f"OpenAI Help Center, Data Controls FAQ (article 7730893, {_HELP}7730893): \"If you've "
-         "previously opted out, your choice will remain.\""),
+         "previously opted out, your choice will remain.\"",
+         words="device opt-out: account setting not recorded"),
     Rule("gpt.builder_setting_unknown", "training", 6,
          "a GPT conversation whose builder setting is unknown (no profile, or someone else's GPT "
-         "with no entry)", "undetermined",
+         "with no entry)", UNDETERMINED,
          f"{_FAQ}: the builder's choice counts, but is \"ultimately decided by the user's own "
          "privacy controls\": an opt-out at step 3 is enough, otherwise the builder's choice "
-         "must be known"),
+         "must be known",
+         words="builder's setting unknown"),
     Rule("feedback.given", "training", 7,
-         "feedback was given while the user was opted out or unknown", "eligible",
+         "feedback was given while the user was opted out or unknown", ELIGIBLE,
          "OpenAI Help Center, \"How your data is used to improve model performance\" (article "
          f"5722486, {_HELP}5722486), FAQ \"What if I submit feedback after opting out?\": \"If "
          "you proactively choose to submit feedback, such as by selecting thumbs up or thumbs "
          "down on a response, the entire conversation associated with that feedback may be used "
-         "to improve our models, even if you've opted out.\""),
-    Rule("consumer.default", "training", 8, "none of the above", "eligible",
+         "to improve our models, even if you've opted out.\"",
+         words="you gave feedback"),
+    Rule("consumer.default", "training", 8, "none of the above", ELIGIBLE,
          f"{_FAQ}: consumer content (Free, Plus, Pro), chats with GPTs included, may be used to "
-         "improve models unless the user opts out"),
+         "improve models unless the user opts out",
+         words="training allowed when created"),
     Rule("builder.no_access", "disclosure", None, "a GPT conversation",
          "the builder cannot read it; only Actions send data out",
          f"{_FAQ}: builders \"cannot view individual conversations\""),

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from gptpriv.policy.channels import SHARED_LINK
+from gptpriv.plural import count as plural
+from gptpriv.policy.channels import SHARED_LINK, UNKNOWN
 from gptpriv.policy.facts import CHAT_URL, ELIGIBLE, UNDETERMINED
 from gptpriv.policy.resolver import Verdict
 from gptpriv.policy.verdicts import Disclosure
@@ -19,8 +20,13 @@ from gptpriv.policy.verdicts import Disclosure
 
 class Step(NamedTuple):
     id: str
-    why: str  # what the conversations have in common; the rule ids are appended
-    how: str  # the place in ChatGPT, or the gptpriv command (RULES.md's wording)
+    why: str  # RULES.md's line, for --json: what the conversations have in common (ids appended)
+    how: str  # RULES.md's line, for --json: the place in ChatGPT, or the gptpriv command
+    # For people (the terminal and the report), in plain words without rule ids or backticks:
+    title: str  # what to do; "{n}" is the number of conversations said in words
+    because: str  # one short line of why
+    todo: str  # one short line of how
+    commands: tuple[str, ...] = ()  # gptpriv commands that do it, shown as commands
 
 
 # In RULES.md's order, which is the order they are shown in.
@@ -28,31 +34,58 @@ STEPS: tuple[Step, ...] = (
     Step("step.record_account_setting",
          "undetermined: the account's training setting at creation is not recorded",
          "look at Settings > Data controls > \"Improve the model for everyone\", then "
-         "`gptpriv account opt-out/opt-in --at WHEN`"),
+         "`gptpriv account opt-out/opt-in --at WHEN`",
+         "Record your account's training setting, to decide {n}",
+         "whether training was on when they were created is not recorded.",
+         "look at Settings > Data controls > Improve the model for everyone, then record "
+         "when you turned it off (or on):",
+         ("gptpriv account opt-out --at WHEN", "gptpriv account opt-in --at WHEN")),
     Step("step.record_builder_setting",
          "undetermined: a GPT builder's training setting is not recorded",
          "record what you know of the GPT (`gptpriv gpt create NAME --id g-... --not-mine`, "
-         "`gpt opt-out/opt-in`)"),
+         "`gpt opt-out/opt-in`)",
+         "Record what you know of the GPTs, to decide {n}",
+         "a GPT's builder can opt its chats out of training; that setting is not recorded.",
+         "record the GPT as someone else's, then its builder's setting if you know it:",
+         ("gptpriv gpt create NAME --id g-... --not-mine", "gptpriv gpt opt-out NAME")),
     Step("step.review_eligible",
          "may be used for training: training was allowed at creation",
          "an opt-out covers only conversations created after it; to take one out, delete it "
          f"(its link is `{CHAT_URL}<id>`): deleted chats are removed from OpenAI's systems "
          "within 30 days unless already de-identified and disassociated from the account, or "
-         "kept for legal obligations"),
+         "kept for legal obligations",
+         "Delete or keep the {n} that may have been used for training",
+         "an opt-out covers only what was created after it.",
+         "open each (the report links them) and delete what you want gone: deleted chats "
+         "leave OpenAI's systems within 30 days, with legal exceptions.",
+         ("gptpriv report EXPORT -o report.html",)),
     Step("step.feedback",
          "may be used for training: feedback was given",
          "feedback makes the entire conversation usable for training even after an opt-out: "
-         "avoid thumbs on chats you want kept out"),
+         "avoid thumbs on chats you want kept out",
+         "Mind your feedback: it made {n} usable for training",
+         "a thumbs up or down makes the whole conversation usable, even after an opt-out.",
+         "avoid thumbs on chats you want kept out of training; delete these if they should be."),
     Step("step.revoke_shared_links",
          "anyone with the shared link can read the conversation",
-         "Settings > Data controls > Shared links > Manage: delete the links you do not want public"),
+         "Settings > Data controls > Shared links > Manage: delete the links you do not want public",
+         "Delete the shared links of the {n} you do not want public",
+         "anyone with the link can read the conversation, until the link is deleted.",
+         "Settings > Data controls > Shared links > Manage: delete the links."),
     Step("step.review_third_parties",
          "parts of the conversation were sent to a third party",
          "that party's privacy policy governs the data; `gptpriv consent deny GPT DOMAIN` "
-         "records your decision"),
+         "records your decision",
+         "Review what {n} sent to other services",
+         "a GPT's Actions, plugins and apps send parts of the chat to services outside OpenAI.",
+         "each service's privacy policy governs what it received; to refuse one from now on:",
+         ("gptpriv consent deny GPT DOMAIN",)),
     Step("step.review_memory",
          "the conversation wrote to Memory",
-         "Settings > Personalization > Memory: delete what should not be remembered"),
+         "Settings > Personalization > Memory: delete what should not be remembered",
+         "Check what {n} saved to Memory",
+         "what was saved is used in later chats until you delete it; deleting the chat does not.",
+         "Settings > Personalization > Memory: delete what should not be remembered."),
 )
 BY_ID = {step.id: step for step in STEPS}
 ORDER = {step.id: n for n, step in enumerate(STEPS)}
@@ -125,32 +158,56 @@ class NextSteps:
         self._elsewhere[conversation_id or ""] = None
         self._rules[SHARED_LINK.step].add(SHARED_LINK.rule)
 
-    def as_list(self) -> list[dict[str, Any]]:
-        """`next_steps[]`: {id, count, conversations, why, how}, only the steps that apply."""
+    def results(self) -> list[StepResult]:
+        """`next_steps[]`: only the steps that apply, in STEPS order."""
         out = []
         for step in STEPS:
             ids = self._first[step.id] + self._rest[step.id]
             count = self._count[step.id]
-            why = step.why
-            if step.id == "step.revoke_shared_links" and self._elsewhere:
-                extra = [c for c in self._elsewhere if c]
-                ids = ids + extra
+            why, notes = step.why, []
+            if step.id == SHARED_LINK.step and self._elsewhere:
+                ids = ids + [c for c in self._elsewhere if c]
                 count += len(self._elsewhere)
                 why += (f"; {len(self._elsewhere)} not in the export (deleted or archived"
                         " elsewhere): the link may still work")
+                notes.append(f"{len(self._elsewhere)} not in the export (deleted or archived "
+                             "elsewhere): the link may still work.")
             if step.id == "step.review_third_parties" and self._flagged:
                 why += (f"; {self._flagged} of them, listed first, went to a domain the GPT's "
                         "profile does not declare, or have no consent on record")
+                notes.append(f"{self._flagged} of them (listed first) went to a domain the GPT's "
+                             "profile does not declare, or have no consent on record.")
+            if step.id == "step.review_third_parties" and UNKNOWN.rule in self._rules[step.id]:
+                notes.append("some went to a recipient gptpriv does not know: it may be a third "
+                             "party (check --explain names it).")
             if not count:
                 continue
             rules = ", ".join(sorted(self._rules[step.id]))
-            out.append({"id": step.id, "count": count, "conversations": ids,
-                        "why": f"{why} ({rules})", "how": step.how})
+            out.append(StepResult(step.id, count, ids, f"{why} ({rules})", step.how,
+                                  step.title.format(n=plural(count, "conversation")),
+                                  step, tuple(notes)))
         return out
 
 
-def for_one(verdict: Verdict) -> list[dict[str, Any]]:
+class StepResult(NamedTuple):
+    """A next step with the conversations it concerns."""
+
+    id: str
+    count: int  # type: ignore[assignment]  # a field named like tuple.count
+    conversations: list[str]
+    why: str  # as --json says it: RULES.md's line, the rule ids behind it appended
+    how: str
+    title: str  # for people: what to do, with the count
+    step: Step  # its plain words (because, todo, commands)
+    notes: tuple[str, ...] = ()  # for people: what this run adds to `because`
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "count": self.count, "conversations": self.conversations,
+                "why": self.why, "how": self.how, "title": self.title}
+
+
+def for_one(verdict: Verdict) -> list[StepResult]:
     """The steps for one conversation not in an export (`status`): no ids to list."""
     steps = NextSteps()
     steps.add(None, verdict)
-    return steps.as_list()
+    return steps.results()

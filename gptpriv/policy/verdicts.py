@@ -5,10 +5,12 @@ the functions that report exposure (policy.exposure)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import NamedTuple
 
 from gptpriv.policy.channels import BY_RULE, Channel
 from gptpriv.policy.facts import Conversation
+from gptpriv.policy.rules import BY_ID as RULES_BY_ID
 from gptpriv.profiles.model import Account, Snapshot
 
 
@@ -17,6 +19,15 @@ class Reason(NamedTuple):
     message: str
     source: str
     era: str | None = None  # the policy era that decided (policy.eras), named in the message too
+    since: datetime | None = None  # when the entry that decided was recorded, if one did
+
+    def words(self) -> str:
+        """The reason as the table says it to a person: the rule's plain words (its id when
+        it has none), with the date of the entry that decided."""
+        rule = RULES_BY_ID.get(self.rule)
+        if rule is None or not rule.words:
+            return self.rule
+        return rule.words.format(since=f" {self.since:%Y-%m-%d}" if self.since else "")
 
 
 class Disclosure(NamedTuple):

@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING
 
 from gptpriv.plural import count
 from gptpriv.policy.channels import SHARED_LINK
-from gptpriv.policy.facts import CHAT_URL, LABELS, MEANINGS, VERDICT_ORDER
+from gptpriv.policy.facts import CHAT_URL, LABELS, MEANINGS, VERDICT_ORDER, VERDICTS
 from gptpriv.policy.rules import RULES
 from gptpriv.run.result import HIDDEN
 from gptpriv.text import visible
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 
 _ISO_TIME = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(?:Z|\+00:00)")
-_VERDICT_ID = re.compile(r"\b(not_eligible|eligible|undetermined)\b")
+# Longest first, so `not_eligible` is never read as `eligible`.
+_VERDICT_ID = re.compile(r"\b(" + "|".join(sorted(VERDICTS, key=len, reverse=True)) + r")\b")
 
 
 def plain_words(text: str) -> str:
@@ -178,7 +179,7 @@ def totals(report: ReportBuilder, out: IO[str]) -> None:
     out.write('<section id="totals"><h2>Totals</h2>\n<table id="verdict-totals"><caption>'
               'Conversations by verdict</caption><thead><tr><th scope="col">Verdict</th>'
               '<th scope="col">Conversations</th></tr></thead><tbody>\n')
-    for verdict in ("eligible", "not_eligible", "undetermined"):
+    for verdict in VERDICTS:
         out.write(f'<tr><th scope="row"><span class="swatch {verdict}"></span>{escape_html(LABELS[verdict])}'
                   f' <span class="meaning">({escape_html(MEANINGS[verdict])})</span>'
                   f'</th><td class="num">{report.summary.verdicts[verdict]}</td></tr>\n')

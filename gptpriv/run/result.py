@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from gptpriv.export import Facts
 from gptpriv.policy.facts import CHAT_URL, SharedLink
 from gptpriv.policy.resolver import Verdict, verdict_dict
+from gptpriv.policy.steps import StepResult
 from gptpriv.timeutil import iso_utc
 
 # The one word for what --redact took out, in every view.
@@ -115,19 +116,6 @@ class UnmatchedLink(NamedTuple):
         return {"url": None if self.hidden else self.link.url,
                 "title": None if self.hidden else self.link.title,
                 "anonymous": self.link.anonymous}
-
-
-class StepResult(NamedTuple):
-    """A next step with the conversations it concerns (policy/steps.py)."""
-
-    id: str
-    count: int  # type: ignore[assignment]  # a field named like tuple.count
-    conversations: list[str]
-    why: str
-    how: str
-
-    def to_json(self) -> dict[str, Any]:
-        return self._asdict()
 
 
 class RunResult(NamedTuple):

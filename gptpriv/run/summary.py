@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from gptpriv.export import ExportReader, Facts, Skipped
+from gptpriv.policy.exposure import EXPOSURES, exposures
 from gptpriv.policy.facts import ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED, SharedLink
 from gptpriv.policy.resolver import Verdict
-from gptpriv.policy.steps import NextSteps
-from gptpriv.run.result import StepResult, UnmatchedLink
+from gptpriv.policy.steps import NextSteps, StepResult
+from gptpriv.run.result import UnmatchedLink
+from gptpriv.timeutil import iso_utc
 
 
 class Problem(NamedTuple):
@@ -58,9 +61,19 @@ class Summary:
         self._libraries: list[int] = []  # each export's count, when it has library_files.json
         self.skipped = 0
         self.duplicates = 0  # copies of a conversation already counted, dropped
+        self.exposed: Counter[str] = Counter()  # conversations per exposure (policy.exposure)
+        self.first_created: datetime | None = None
+        self.last_created: datetime | None = None
 
-    def add(self, verdict: Verdict, conversation_id: str | None = None) -> None:
+    def add(self, verdict: Verdict, conversation_id: str | None = None,
+            created: datetime | None = None) -> None:
         self.verdicts[verdict.verdict] += 1
+        self.exposed.update(exposures(verdict))
+        if created is not None:
+            if self.first_created is None or created < self.first_created:
+                self.first_created = created
+            if self.last_created is None or created > self.last_created:
+                self.last_created = created
         self.rules.update(r.rule for r in verdict.reasons)
         for d in verdict.disclosures:
             if d.received:
@@ -104,7 +117,7 @@ class Summary:
         return max(self._libraries) if self._libraries else None
 
     def next_steps(self) -> list[StepResult]:
-        return [StepResult(**step) for step in self.steps.as_list()]
+        return self.steps.results()
 
     def skip(self, skipped: Skipped) -> None:
         self.skipped += 1
@@ -135,6 +148,9 @@ class Summary:
             "unmatched_shared_links": [u.to_json() for u in self.unmatched],
             "library_files": self.library_files,
             "errors": [e.to_json() for e in self.errors],
+            "first_created": iso_utc(self.first_created) if self.first_created else None,
+            "last_created": iso_utc(self.last_created) if self.last_created else None,
+            "exposed": {e: self.exposed[e] for e in EXPOSURES},
         }
         if self.unknown:  # only when there are any: other runs keep their keys
             doc["unknown_recipients"] = dict(sorted(self.unknown.items()))
