@@ -86,7 +86,7 @@ class ReportBuilder:
             return escape_html(", ".join(sorted({d.party for d in verdict.disclosures
                                                  if d.channel.call})))
         if step == "step.review_memory":
-            return escape_html(next((n.message.split(":")[0] for n in verdict.notices
+            return escape_html(next((html.plain_words(n.message.split(":")[0]) for n in verdict.notices
                                      if n.rule == "memory.written"), ""))
         return ""
 
@@ -105,6 +105,7 @@ class ReportBuilder:
                             f"{escape_html(x.account or 'none')}: {html.with_code(x.account_reason)})"
                             for x in result.exports))
         out.write(".</p></header>\n<main>\n")
+        html.headline(self, out)
         html.next_steps(self, out)
         html.totals(self, out)
         html.chart(self, out)

@@ -157,8 +157,11 @@ def next_steps(report: ReportBuilder, out: IO[str]) -> None:
     out.write('<ol class="steps">\n')
     for step in steps:
         n = step.count
-        out.write(f'<li id="{escape_html(step.id.replace(".", "-"))}"><p><strong>'
-                  f'{with_code(step.how)}</strong></p>\n<p>{with_code(step.why)}. '
+        why = " ".join((step.step.because, *step.notes))
+        commands = "".join(f"<pre><code>{escape_html(c)}</code></pre>" for c in step.step.commands)
+        out.write(f'<li id="{escape_html(step.id.replace(".", "-"))}"><h3>{escape_html(step.title)}</h3>\n'
+                  f'<p><strong>Why:</strong> {escape_html(why)}</p>\n<p><strong>How:</strong> '
+                  f'{escape_html(step.step.todo)}</p>{commands}\n<p class="detail">{with_code(step.why)}. '
                   f'<code>{escape_html(step.id)}</code></p>\n')
         spools = [report.steps[k] for k in ((step.id, True), (step.id, False)) if k in report.steps]
         unmatched = report.summary.unmatched if step.id == SHARED_LINK.step else []
@@ -173,6 +176,19 @@ def next_steps(report: ReportBuilder, out: IO[str]) -> None:
             out.write(f"<li>{title}, not in this export: {share_links([(url, u.link.anonymous)])}</li>\n")
         out.write("</ul></details></li>\n")
     out.write("</ol></section>\n")
+
+
+def headline(report: ReportBuilder, out: IO[str]) -> None:
+    """The answer first, from the run's summary (run/headline.py), as check's text says it."""
+    from gptpriv.run.headline import headline as lines_of
+
+    if report.result is None:
+        return
+    found = lines_of(report.result, report.snapshot)
+    out.write(f'<section id="headline"><p class="headline"><strong>{escape_html(found.first)}</strong></p>\n<ul>')
+    for line in [*found.lines, *found.findings]:
+        out.write(f'<li><span class="num">{line.count}</span> {escape_html(line.words)}</li>')
+    out.write("</ul></section>\n")
 
 
 def totals(report: ReportBuilder, out: IO[str]) -> None:
@@ -342,7 +358,7 @@ def _linked(text: str) -> str:
     import re
 
     return re.sub(r"https://help\.openai\.com/en/articles/\d+",
-                  lambda m: f'<a href="{m[0]}" rel="noreferrer">{m[0]}</a>', escape_html(text))
+                  lambda m: f'<a href="{m[0]}" rel="noreferrer">{m[0]}</a>', with_code(text))
 
 
 def rule_table(report: ReportBuilder, out: IO[str]) -> None:
@@ -354,6 +370,6 @@ def rule_table(report: ReportBuilder, out: IO[str]) -> None:
     for rule in RULES:
         source = _linked(rule.source) + (" <em>(paraphrase)</em>" if rule.paraphrase else "")
         out.write(f'<tr><td class="num">{rule.step or ""}</td><th scope="row"><code>{escape_html(rule.id)}</code>'
-                  f'</th><td>{escape_html(rule.when)}</td><td>{escape_html(plain_words(rule.effect))}</td>'
+                  f'</th><td>{with_code(rule.when)}</td><td>{with_code(plain_words(rule.effect))}</td>'
                   f'<td>{source}</td></tr>\n')
     out.write("</tbody></table></section>\n")
