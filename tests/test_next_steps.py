@@ -13,7 +13,7 @@ import pytest
 from gptpriv.policy.resolver import Verdict
 from gptpriv.policy.steps import STEPS, hits
 
-from export_builder import ConversationBuilder, write_export
+from export_builder import ConversationBuilder, dumps, write_export
 
 T0 = datetime(2024, 6, 1, tzinfo=timezone.utc).timestamp()
 GPT = "g-681c8e39d12c81918c7c9723fea1e4fb"
@@ -112,8 +112,10 @@ def test_conversation_url_in_json(run, tmp_path: Path, plus) -> None:
     assert row["url"] == f"https://chatgpt.com/c/{IDS[3]}"
 
 
-def _everything(tmp_path: Path, run) -> Path:
-    """One export in which every step applies, each for a known set of conversations."""
+def _everything(tmp_path: Path, run, sensitive: bool = False) -> Path:
+    """One export in which every step applies, each for a known set of conversations; those
+    of sensitive data only with `sensitive` (planted: a key and an email in a shared chat, a
+    phone in a trainable one, an email sent by a call)."""
     run("account", "add", "me", "--plan", "plus", "--email", "me@example.com")
     run("gpt", "create", "mine", "--id", GPT)
     run("gpt", "action", "add", "mine", "api.allowed.example")  # and not api.undeclared.example
@@ -122,15 +124,18 @@ def _everything(tmp_path: Path, run) -> Path:
     builder.turn("q", "a", gizmo_id=gpt_unknown)
     eligible = plain(1)
     eligible.memory("User has a cat")
+    if sensitive:
+        eligible.turn("my key is AKIAIOSFODNN7EXAMPLE; write to sam@example.org", "ok")
     acted = ConversationBuilder(IDS[2], "New chat", T0 + 2 * 86400, gizmo_id=GPT, gizmo_type="gpt")
     acted.turn("q", "a", gizmo_id=GPT)
     acted.action("api.allowed.example", "op", GPT, approval="allow")
     undeclared = ConversationBuilder(IDS[3], "Flights", T0 + 3 * 86400, gizmo_id=GPT, gizmo_type="gpt")
     undeclared.turn("q", "a", gizmo_id=GPT)
-    undeclared.action("api.undeclared.example", "op", GPT)
+    undeclared.action("api.undeclared.example", "op", GPT,
+                      params=dumps({"to": "sam@example.org"}) if sensitive else "{}")
     fed = plain(4, "Feedback chat")
     early = ConversationBuilder(IDS[5], "Early chat", T0 - 86400)
-    early.turn("q", "a")
+    early.turn("call me on +1 415 555 2671" if sensitive else "q", "a")
     convs = [builder.build(), eligible.build(), acted.build(), undeclared.build(), fed.build(),
              early.build()]
     feedback = [{"id": "f", "conversation_id": IDS[4], "message_id": None, "rating": "thumbsUp"}]
@@ -139,12 +144,18 @@ def _everything(tmp_path: Path, run) -> Path:
 
 
 def test_every_step_in_rules_md_order(run, tmp_path: Path) -> None:
-    export = _everything(tmp_path, run)
+    export = _everything(tmp_path, run, sensitive=True)
     run("account", "opt-out", "--at", "2024-06-01T12:00")  # IDS[0] and IDS[5] before it
     other = write_export(tmp_path / "other", [plain(6).build()], email="other@example.com")
     doc = run("check", str(export), str(other), "--json").json()
     steps = {s["id"]: s for s in doc["next_steps"]}
-    assert [s["id"] for s in doc["next_steps"]] == [s.id for s in STEPS]  # all seven, in order
+    assert [s["id"] for s in doc["next_steps"]] == [s.id for s in STEPS]  # all of them, in order
+    # The secret is in a shared conversation: listed first; the personal data by exposure.
+    assert steps["step.rotate_secret"]["conversations"] == [IDS[1]]
+    assert "1 of them, listed first, are public" in steps["step.rotate_secret"]["why"]
+    assert steps["step.review_sensitive_shared"]["conversations"] == [IDS[1]]
+    assert steps["step.review_sensitive_trainable"]["conversations"] == [IDS[5]]  # before the opt-out
+    assert steps["step.review_sensitive_third_party"]["conversations"] == [IDS[3]]
     assert steps["step.record_account_setting"]["conversations"] == [IDS[6]]  # no profile
     assert steps["step.record_builder_setting"]["conversations"] == [IDS[0]]
     assert steps["step.review_eligible"]["conversations"] == [IDS[5]]

@@ -62,7 +62,7 @@ def test_wrapper_is_streamed_not_read_whole(tmp_path: Path, small_units, monkeyp
 
     monkeypatch.setattr(export.ExportReader, "_object", lambda *a: pytest.fail("read whole"))
     monkeypatch.setattr(export, "conversation_reader",
-                        lambda read, start=0: conversation_reader(read, start, chunk=4096))
+                        lambda read, start=0, scan=False: conversation_reader(read, start, chunk=4096, scan=scan))
     bare = parallel_sample(tmp_path)
     small_units(False)
     data = wrapped(bare).read_bytes()

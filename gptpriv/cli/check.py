@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from gptpriv.cli.common import AccountOpt, JsonOpt, complete_device, complete_gpt, completes, note, store
+from gptpriv.cli.common import AccountOpt, JsonOpt, NoScanOpt, complete_device, complete_gpt, completes, note, store
 from gptpriv.policy.facts import FAIL_ON, VERDICTS
 
 app = typer.Typer()
@@ -34,7 +34,8 @@ def check(
     ids: Annotated[Optional[list[str]], typer.Option(
         "--id", help="Only the conversation with this id (repeatable).")] = None,
     redact: Annotated[bool, typer.Option(
-        "--redact", help="Hide conversation titles and shared-link URLs.")] = False,
+        "--redact", help="Hide conversation titles, shared-link URLs and secrets' last characters.")] = False,
+    no_scan: NoScanOpt = False,
     verdict: Annotated[Optional[list[str]], typer.Option(
         "--verdict", autocompletion=completes(VERDICTS),
         help="Only conversations with this verdict (repeatable).")] = None,
@@ -72,7 +73,7 @@ def check(
     run = None
     try:
         run = CheckRun.open(store(ctx), paths, account=account, device=device, stdin=sys.stdin.buffer,
-                            redact=redact, progress=with_progress)
+                            redact=redact, scan=not no_scan, progress=with_progress)
         warn_left_out(run.inputs)
         run.filters = Filters(frozenset(verdict or ()), frozenset(gpt_ids(run.snapshot, gpt or [])),
                               parse_when(since, note) if since else None,

@@ -21,6 +21,8 @@ AtOpt = Annotated[
 ]
 NoteOpt = Annotated[Optional[str], typer.Option("--note", help="A note kept with the entry.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+NoScanOpt = Annotated[bool, typer.Option(
+    "--no-scan", help="Do not scan the text for secrets and personal data (faster).")]
 
 
 def completes(values: Sequence[str]) -> Callable[[str], list[str]]:

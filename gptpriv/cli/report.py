@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from gptpriv.cli.common import AccountOpt
+from gptpriv.cli.common import AccountOpt, NoScanOpt
 
 app = typer.Typer()
 
@@ -20,7 +20,8 @@ def report(
         help="Where to write the HTML (- for standard output).")] = "gptpriv-report.html",
     account: AccountOpt = None,
     redact: Annotated[bool, typer.Option(
-        "--redact", help="Hide conversation titles and shared-link URLs.")] = False,
+        "--redact", help="Hide conversation titles, shared-link URLs and secrets' last characters.")] = False,
+    no_scan: NoScanOpt = False,
 ) -> None:
     """Write a self-contained HTML privacy report: timeline, third parties, GPTs, every conversation."""
     import io
@@ -38,7 +39,7 @@ def report(
         from gptpriv.report.target import check_target
 
         target = check_target(output, paths, store(ctx).root)
-    run = CheckRun.open(store(ctx), paths, account=account, stdin=sys.stdin.buffer, redact=redact,
+    run = CheckRun.open(store(ctx), paths, account=account, stdin=sys.stdin.buffer, redact=redact, scan=not no_scan,
                         progress=with_progress)
     warn_left_out(run.inputs)
     builder = ReportBuilder(run.snapshot)

@@ -21,7 +21,7 @@ from typing import IO, Any, NamedTuple
 import msgspec
 
 from gptpriv.export import parallel, schema
-from gptpriv.export.facts import Facts, FeedbackIndex, conversation_reader, extract, facts_from
+from gptpriv.export.facts import Facts, FeedbackIndex, conversation_reader, decoder, extract, facts_from
 from gptpriv.export.manifest import Manifest, Problem, check_shards, library_count, read_manifest
 from gptpriv.export.sources import BinaryStream, ExportError, Part, find_parts, read_small
 from gptpriv.export.stream import (
@@ -72,7 +72,9 @@ def _read_up_to(handle: BinaryStream, size: int) -> bytes:
 
 
 class ExportReader:
-    def __init__(self, path: str, stdin: IO[bytes] | None = None) -> None:
+    def __init__(self, path: str, stdin: IO[bytes] | None = None, scan: bool = False) -> None:
+        """`scan`: also find sensitive data in the text (gptpriv.scan), while reading."""
+        self.scan = scan
         self.parts = find_parts(path, stdin)
         self.label = self.parts.label
         self.warnings = self.parts.warnings  # side files left out: the CLI says each
@@ -172,14 +174,16 @@ class ExportReader:
             except StreamError as error:
                 raise _stream_error(part, error) from None
             if plan is not None:
-                yield from self._labelled(part, parallel.read_file(plan, self.feedback, self._advance))
+                yield from self._labelled(part, parallel.read_file(plan, self.feedback, self._advance,
+                                                                   self.scan))
                 return
             shared = part.path is None  # a ZIP member: inflated once, decoded by the workers
         if shared:
             yield from self._labelled(part, parallel.read_stream(
-                Prefixed(head, handle.read).read, self.feedback, self._advance))
+                Prefixed(head, handle.read).read, self.feedback, self._advance, self.scan))
             return
-        reader = self._current = conversation_reader(Prefixed(head[skip:], handle.read).read, skip)
+        reader = self._current = conversation_reader(Prefixed(head[skip:], handle.read).read, skip,
+                                                     scan=self.scan)
         try:
             yield from self._labelled(part, facts_from(reader, self.feedback))
         finally:
@@ -218,8 +222,12 @@ class ExportReader:
                               "`conversations`: not a ChatGPT conversation or export")
 
     def _one(self, part: Part, data: bytes, index: int) -> Facts | Skipped:
+        conversations = decoder(self.scan)
         try:
-            conv = msgspec.json.decode(data, type=schema.Conversation)
+            conv, taken = conversations.decode_one(data)
         except DECODE_ERRORS as error:
             return Skipped(part.label, index, 0, None, element_error(error, 1))
-        return extract(conv, index, 0, self.feedback)
+        item = conversations.element(index, 0, conv, taken)
+        if isinstance(item, Broken):
+            return Skipped(part.label, index, 0, None, item.message)
+        return extract(conv, index, 0, self.feedback, taken)

@@ -10,8 +10,9 @@ from typing import NamedTuple
 from gptpriv.errors import show
 from gptpriv.export import schema
 from gptpriv.export.stream import CHUNK, ArrayDecoder, ArrayReader, Broken, Element
+from gptpriv.export.texts import Seen, Texts, findings_of, take_texts
 from gptpriv.policy.channels import BUILTIN_TOOLS, UNKNOWN
-from gptpriv.policy.facts import CHATGPT_LAUNCH, Call, Conversation
+from gptpriv.policy.facts import CHATGPT_LAUNCH, WHERE_THIRD_PARTY, Call, Conversation, Finding
 
 _JIT = "__jit_plugin"
 _DECISIONS = {"allow", "always_allow", "deny"}
@@ -54,18 +55,25 @@ class FeedbackIndex:
 
 
 CONVERSATIONS = ArrayDecoder(schema.Conversation, accept=schema.Conversation.looks_like_one)
+SCANNED = ArrayDecoder(schema.ScannedConversation, accept=schema.Conversation.looks_like_one,
+                       take=take_texts)
+
+
+def decoder(scan: bool) -> ArrayDecoder:
+    return SCANNED if scan else CONVERSATIONS
 
 
 def conversation_reader(read: Callable[[int], bytes], start_offset: int = 0,
-                        chunk: int = CHUNK) -> ArrayReader:
+                        chunk: int = CHUNK, scan: bool = False) -> ArrayReader:
     """An ArrayReader of conversations; `start_offset` places byte 0 of `read` in the file."""
-    return ArrayReader(read, CONVERSATIONS, chunk=chunk, start_offset=start_offset)
+    return ArrayReader(read, decoder(scan), chunk=chunk, start_offset=start_offset)
 
 
 def facts_from(elements: Iterable[Element | Broken], feedback: FeedbackIndex) -> Generator[Facts | Broken, None, None]:
     """Facts of each decoded conversation; broken ones pass through as they are."""
     for item in elements:
-        yield item if isinstance(item, Broken) else extract(item.value, item.index, item.offset, feedback)
+        yield item if isinstance(item, Broken) else extract(item.value, item.index, item.offset,
+                                                            feedback, item.taken)
 
 
 def shifted(items: list[Facts | Broken], count: int) -> Iterator[Facts | Broken]:
@@ -127,7 +135,8 @@ def creation_time(value: float | str | None) -> tuple[datetime | None, str | Non
     return parsed, None
 
 
-def extract(conv: schema.Conversation, index: int, offset: int, feedback: FeedbackIndex) -> Facts:
+def extract(conv: schema.Conversation, index: int, offset: int, feedback: FeedbackIndex,
+            texts: Texts | None = None) -> Facts:
     conversation_id = conv.conversation_id or conv.id
     gpts: dict[str, str] = {}
     projects: set[str] = set()
@@ -191,12 +200,15 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
     tools: Counter[str] = Counter()
     memory_writes = 0
     seen: set[str] = set()  # nodes already taken into a call's chain
+    found: Seen = Counter()  # what left in the calls' payloads
     for node_id, message in calls_out:
         recipient = message.recipient or ""
         chain = _Chain(node_id, results, answers, seen)
         call = _call(recipient, message, chain, approvals, node_id)
         if call is not None:
             calls.append(call)
+            if texts is not None and texts.sent:
+                _payload(texts, call, [node_id, *chain.ids], found)
         else:
             tools[recipient.split(".")[0]] += 1
             memory_writes += recipient == "bio"
@@ -220,10 +232,20 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
                 call = _call(name, reply, chain, approvals, reply_id)
                 if call is not None:
                     calls.append(call)
+                    if texts is not None and texts.sent:
+                        _payload(texts, call, chain.ids, found)
 
     sources = {f"gpt:{gid}": where for gid, where in gpts.items()}
     sources.update(_SOURCES)
     created, problem = creation_time(conv.create_time)
+    problems: tuple[tuple[str, str], ...] = (("create_time", problem),) if problem else ()
+    findings: tuple[Finding, ...] = ()
+    if texts is not None:
+        findings = findings_of(texts, found)
+        if texts.unreadable:
+            problems += (("mapping.*.message.content", f"{texts.unreadable} message "
+                          f"{'content is' if texts.unreadable == 1 else 'contents are'} not a JSON "
+                          "object: not scanned for sensitive data"),)
     return Facts(
         index=index, offset=offset, title=conv.title, update_time=to_time(conv.update_time),
         conversation=Conversation(
@@ -231,10 +253,23 @@ def extract(conv: schema.Conversation, index: int, offset: int, feedback: Feedba
             project_ids=tuple(sorted(projects)), temporary=bool(conv.is_temporary_chat),
             feedback=got_feedback, calls=tuple(sorted(calls, key=_call_order)), sources=sources,
             memory_writes=memory_writes, do_not_remember=bool(conv.is_do_not_remember),
-            unreadable=("create_time",) if problem else ()),
+            unreadable=("create_time",) if problem else (), findings=findings),
         tools=dict(sorted(tools.items())), memory_writes=memory_writes, messages=messages,
-        problems=(("create_time", problem),) if problem else (),
+        problems=problems,
     )
+
+
+def _payload(texts: Texts, call: Call, nodes: list[str], found: Seen) -> None:
+    """What left in a call that was not declined: its message's content and its parameters.
+    One call is one disclosure: the parameters its prompt and its result repeat are the ones
+    its message sent, so each finding counts as often as the one node that holds it most."""
+    if not call.sent:
+        return
+    most: Seen = Counter()
+    for node in dict.fromkeys(nodes):  # a node once, though named by node and message id
+        most |= Counter((kind, WHERE_THIRD_PARTY, call.party, hint)
+                        for kind, hint, _ in texts.sent.get(node, ()))
+    found.update(most)
 
 
 # Where an export conversation's facts come from, as `--explain` names them.

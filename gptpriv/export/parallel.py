@@ -33,7 +33,7 @@ import msgspec
 from gptpriv.export import boundaries
 from gptpriv.export import pool as processes
 from gptpriv.export.boundaries import MAX_WINDOW, FilePlan, boundary, boundary_after
-from gptpriv.export.facts import CONVERSATIONS, Facts, FeedbackIndex, facts_from, shifted
+from gptpriv.export.facts import CONVERSATIONS, Facts, FeedbackIndex, decoder, facts_from, shifted
 from gptpriv.export.stream import TRUNCATED_END, Broken, StreamError
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
@@ -75,6 +75,7 @@ class _Worker:
     """What a worker process is given once, when it starts."""
 
     feedback: FeedbackIndex = FeedbackIndex()
+    conversations = CONVERSATIONS  # or facts.SCANNED, when the text is scanned
     file: io.BufferedReader | None = None
     shared: Any = None  # the slots' memory
     segment: Any = None  # ... when it is a named segment: kept, or it would be unmapped
@@ -84,9 +85,11 @@ class _Worker:
     buffer = bytearray()
 
 
-def _start_worker(feedback: FeedbackIndex, path: Path | None, shared: Any, slot_size: int) -> None:
+def _start_worker(feedback: FeedbackIndex, path: Path | None, shared: Any, slot_size: int,
+                  scan: bool = False) -> None:
     """`shared` is the slots' memory itself (inherited through fork) or its segment's name."""
     _Worker.feedback = feedback
+    _Worker.conversations = decoder(scan)
     _Worker.file = open(path, "rb") if path is not None else None  # noqa: SIM115 (lives as long as the worker)
     if isinstance(shared, str):
         _Worker.segment = processes.attach(shared)
@@ -106,12 +109,12 @@ class _Unit(NamedTuple):
 def _unit_facts(unit: _Unit) -> tuple[bytes, int]:
     """A worker's task: the facts of one unit, encoded, and how many bytes it covered."""
     if unit.data is not None:
-        elements = CONVERSATIONS.framed(unit.data, unit.base)
+        elements = _Worker.conversations.framed(unit.data, unit.base)
     elif unit.slot >= 0:
         assert _Worker.shared is not None
         at = unit.slot * _Worker.slot_size
         with memoryview(_Worker.shared) as memory, memory[at:at + unit.length + 2] as framed:
-            elements = CONVERSATIONS.framed(framed, unit.base)
+            elements = _Worker.conversations.framed(framed, unit.base)
     else:
         assert _Worker.file is not None
         if len(_Worker.buffer) < unit.length + 2:
@@ -122,7 +125,7 @@ def _unit_facts(unit: _Unit) -> tuple[bytes, int]:
             if got != unit.length:
                 raise StreamError("the file changed while it was read", unit.base + 1 + got)
             framed[0], framed[-1] = 0x5B, 0x5D  # `[` and `]`
-            elements = CONVERSATIONS.framed(framed, unit.base)
+            elements = _Worker.conversations.framed(framed, unit.base)
     facts: list[Facts] = []
     broken: list[Broken] = []
     for item in facts_from(elements, _Worker.feedback):
@@ -202,8 +205,8 @@ def _index(item: Facts | Broken) -> int:
 
 
 def _pool(method: str, feedback: FeedbackIndex, path: Path | None = None,
-          shared: Any = None, slot_size: int = 0) -> Any:
-    return processes.start(workers(), method, _start_worker, (feedback, path, shared, slot_size))
+          shared: Any = None, slot_size: int = 0, scan: bool = False) -> Any:
+    return processes.start(workers(), method, _start_worker, (feedback, path, shared, slot_size, scan))
 
 
 class _Room:
@@ -254,11 +257,11 @@ def _file_units(plan: FilePlan, room: _Room | None = None) -> Generator[_Unit, N
         yield _Unit(start - 1, plan.closing - start)
 
 
-def read_file(plan: FilePlan, feedback: FeedbackIndex,
-              advance: Callable[[int], None]) -> Generator[Facts | Broken, None, None]:
+def read_file(plan: FilePlan, feedback: FeedbackIndex, advance: Callable[[int], None],
+              scan: bool = False) -> Generator[Facts | Broken, None, None]:
     """Facts (and broken conversations) of a plain file, in file order."""
     room = _Room(2 * workers())  # one being decoded and one waiting, for each worker
-    pool = _pool(processes.start_method(), feedback, path=plan.path)
+    pool = _pool(processes.start_method(), feedback, path=plan.path, scan=scan)
     try:
         yield from _in_order(pool, _file_units(plan, room), advance, room)
     finally:
@@ -351,15 +354,15 @@ def _stream_units(read: Callable[[int], bytes], slots: _Slots) -> Generator[_Uni
         slot.release()
 
 
-def read_stream(read: Callable[[int], bytes], feedback: FeedbackIndex,
-                advance: Callable[[int], None]) -> Generator[Facts | Broken, None, None]:
+def read_stream(read: Callable[[int], bytes], feedback: FeedbackIndex, advance: Callable[[int], None],
+                scan: bool = False) -> Generator[Facts | Broken, None, None]:
     """Facts (and broken conversations) of a stream that opens with `[`, in order."""
     # A slot per worker, and one being inflated into.
     method = processes.start_method()
     slots = _Slots(workers() + 1, UNIT + 2 * _BLOCK + 2, method)
     try:
         shared = slots.memory.buffer if slots.memory.name is None else slots.memory.name
-        pool = _pool(method, feedback, shared=shared, slot_size=slots.size)
+        pool = _pool(method, feedback, shared=shared, slot_size=slots.size, scan=scan)
         try:
             yield from _in_order(pool, _stream_units(read, slots), advance, slots)
         finally:

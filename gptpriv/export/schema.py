@@ -86,6 +86,35 @@ class Node(msgspec.Struct, gc=False):
     parent: Optional[str] = None
 
 
+# Read only when the text is scanned (scan/): a message's content, and the parameters an
+# Action was called with, in their JSON form: views of the bytes being decoded, never strings.
+# They must be let go (export.texts.take_texts) before that buffer is reused.
+
+class ScannedBody(ActionBody, gc=False):
+    params: msgspec.Raw = msgspec.Raw()
+
+
+class ScannedFromServer(FromServer, gc=False):
+    body: Optional[ScannedBody] = None
+
+
+class ScannedJit(JitPluginData, gc=False):
+    from_server: Optional[ScannedFromServer] = None
+
+
+class ScannedMetadata(Metadata, gc=False):
+    jit_plugin_data: Optional[ScannedJit] = None
+
+
+class ScannedMessage(Message, gc=False):
+    content: msgspec.Raw = msgspec.Raw()
+    metadata: Optional[ScannedMetadata] = None
+
+
+class ScannedNode(Node, gc=False):
+    message: Optional[ScannedMessage] = None
+
+
 class Conversation(msgspec.Struct, gc=False):
     title: Optional[str] = None
     # Epoch seconds in real exports; some tools that re-save them write ISO strings.
@@ -104,6 +133,10 @@ class Conversation(msgspec.Struct, gc=False):
     def looks_like_one(self) -> bool:
         """Whether this object is a conversation at all (a stray object is not)."""
         return self.mapping is not None or (self.id or self.conversation_id) is not None
+
+
+class ScannedConversation(Conversation, gc=False):
+    mapping: Optional[dict[str, ScannedNode]] = None  # type: ignore[assignment]
 
 
 class Wrapper(msgspec.Struct, gc=False):

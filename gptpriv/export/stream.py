@@ -42,6 +42,7 @@ class Element(NamedTuple):
     index: int  # type: ignore[assignment]  # a field named like tuple.index
     offset: int  # byte offset in the file; -1 when not known (only broken ones need it)
     value: Any
+    taken: Any = None  # what ArrayDecoder's `take` took from it while its buffer was held
 
 
 class Broken(NamedTuple):
@@ -185,29 +186,48 @@ class WithoutClosingBrace:
 class ArrayDecoder:
     """Decodes JSON arrays of one element type; isolates broken elements so the rest are kept."""
 
-    def __init__(self, item_type: Any, accept: Callable[[Any], bool] = lambda _: True) -> None:
+    def __init__(self, item_type: Any, accept: Callable[[Any], bool] = lambda _: True,
+                 take: Callable[[Any], Any] | None = None) -> None:
+        """`take(element)`, run as soon as it is decoded (its result is the Element's `taken`),
+        must let go of every view of the buffer (msgspec.Raw) the element holds."""
         self.decoder = msgspec.json.Decoder(list[item_type])
+        self.single = msgspec.json.Decoder(item_type)
         self._accept = accept
+        self._take = take
+
+    def decode(self, buffer: Any) -> list[tuple[Any, Any]]:
+        """Each element of the array in `buffer`, with what `take` took from it: done before
+        returning, so that nothing decoded still holds a view of `buffer`."""
+        items = self.decoder.decode(buffer)
+        take = self._take
+        return [(item, take(item)) for item in items] if take else [(item, None) for item in items]
+
+    def decode_one(self, data: bytes) -> tuple[Any, Any]:  # one element, not in an array
+        item = self.single.decode(data)
+        return item, self._take(item) if self._take else None
+
+    def element(self, index: int, offset: int, item: Any, taken: Any = None) -> Element | Broken:
+        if not self._accept(item):
+            return Broken(index, offset, "not a conversation object")
+        return Element(index, offset, item, taken)
 
     def framed(self, buffer: Any, base: int, index: int = 0) -> list[Element | Broken]:
         """Every element of `buffer`, which holds one whole array (`[` ... `]`, no more);
         `base` is the file offset of its `[`, `index` the number of its first element. The
         buffer is only read, never copied unless an element in it is broken."""
         try:
-            items = self.decoder.decode(buffer)
+            items = self.decode(buffer)
         except DECODE_ERRORS:
             return list(self.isolate(bytes(buffer[1:-1]), base + 1, index))
         first = _BRACE.search(buffer)
         return self.elements(items, base + (first.start() if first else 0), index)
 
-    def elements(self, items: list[Any], base: int, index: int) -> list[Element | Broken]:
-        # Offsets of elements after the first are not known without a second pass; only
-        # broken elements need one, and isolate gives them theirs.
-        return [
-            Element(index + i, base if i == 0 else -1, item) if self._accept(item)
-            else Broken(index + i, base if i == 0 else -1, "not a conversation object")
-            for i, item in enumerate(items)
-        ]
+    def elements(self, items: list[tuple[Any, Any]], base: int, index: int) -> list[Element | Broken]:
+        """Elements of what `decode` returned. Offsets of elements after the first are not
+        known without a second pass; only broken elements need one, and isolate gives them
+        theirs."""
+        return [self.element(index + i, base if i == 0 else -1, item, taken)
+                for i, (item, taken) in enumerate(items)]
 
     def isolate(self, data: bytes, base: int, index: int) -> Iterator[Element | Broken]:
         """Decode `data` one element at a time; report broken ones, keep the rest.
@@ -227,7 +247,7 @@ class ArrayDecoder:
                 if broken is not None:
                     yield Broken(index, base + broken[0], broken[1])
                     index, broken = index + 1, None
-                yield (Element(index, base + start, payload) if kind == "ok"
+                yield (self.element(index, base + start, *payload) if kind == "ok"
                        else Broken(index, base + start, payload))
                 index += 1
                 start = self._next_start(data, cuts[k])
@@ -248,7 +268,7 @@ class ArrayDecoder:
         for k in range(first, len(cuts)):
             piece = b"[" + data[start:cuts[k] + 1] + b"]"
             try:
-                items = self.decoder.decode(piece)
+                items = self.decode(piece)
             except DECODE_ERRORS as error:
                 try:
                     raw = _RAW.decode(piece)  # syntax only: is this one complete element?
@@ -259,7 +279,7 @@ class ArrayDecoder:
                 if len(raw) != 1:
                     return "bad", "not a conversation object", k
                 return "wrong", element_error(error, base + start), k
-            if len(items) == 1 and self._accept(items[0]):
+            if len(items) == 1 and self._accept(items[0][0]):
                 return "ok", items[0], k
             return ("wrong" if len(items) == 1 else "bad"), "not a conversation object", k
         return "bad", "the element is cut short", len(cuts) - 1
@@ -336,7 +356,7 @@ class ArrayReader:
     def _decode_in_place(self, data: bytearray, open_at: int, close: int) -> Any:
         """Decode data[open_at..close] as an array; `_TRUNCATED`, or None when corrupt."""
         try:
-            return decode_in_place(self._array.decoder, data, open_at, close)
+            return decode_in_place(self._array, data, open_at, close)
         except DECODE_ERRORS as error:
             return _TRUNCATED if is_truncated(error) else None
 

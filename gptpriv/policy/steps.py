@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from gptpriv.plural import count as plural
 from gptpriv.policy.channels import SHARED_LINK, UNKNOWN
-from gptpriv.policy.facts import CHAT_URL, ELIGIBLE, UNDETERMINED
+from gptpriv.policy.facts import CHAT_URL, ELIGIBLE, UNDETERMINED, WHERE_THIRD_PARTY, Finding
 from gptpriv.policy.resolver import Verdict
 from gptpriv.policy.verdicts import Disclosure
 
@@ -29,8 +29,19 @@ class Step(NamedTuple):
     commands: tuple[str, ...] = ()  # gptpriv commands that do it, shown as commands
 
 
-# In RULES.md's order, which is the order they are shown in.
+# In RULES.md's order, which is the order they are shown in; first a secret that left the
+# machine: of all the steps, the one that cannot wait.
 STEPS: tuple[Step, ...] = (
+    Step("step.rotate_secret",
+         "a secret (an API key, a token, a password, a private key) is in the conversation: it "
+         "has left your machine",
+         "rotate it where it was issued (revoke the key, change the password), first those in "
+         "public conversations or sent to a third party; deleting the chat does not undo a leak",
+         "Rotate the secrets in {n}",
+         "a key, token or password pasted in a chat has left your machine; deleting the chat "
+         "does not take it back.",
+         "revoke or change each where it was issued (the report shows the last 4 characters of "
+         "each): first those listed first, public or sent to a third party."),
     Step("step.record_account_setting",
          "undetermined: the account's training setting at creation is not recorded",
          "look at Settings > Data controls > \"Improve the model for everyone\", then "
@@ -80,6 +91,28 @@ STEPS: tuple[Step, ...] = (
          "a GPT's Actions, plugins and apps send parts of the chat to services outside OpenAI.",
          "each service's privacy policy governs what it received; to refuse one from now on:",
          ("gptpriv consent deny GPT DOMAIN",)),
+    Step("step.review_sensitive_shared",
+         "personal data (an email address, a phone, card or account number) is in a "
+         "conversation anyone with its shared link can read",
+         "Settings > Data controls > Shared links > Manage: delete the link",
+         "Delete the shared links of the {n} with personal data",
+         "anyone with the link can read the personal data in them.",
+         "Settings > Data controls > Shared links > Manage: delete the links."),
+    Step("step.review_sensitive_trainable",
+         "personal data is in a conversation that may be used for training",
+         "delete the conversation to take it out: an opt-out covers only conversations created "
+         "after it",
+         "Delete the {n} with personal data that may be used for training",
+         "an opt-out does not reach back; deleting the conversation takes it out.",
+         "open each (the report links them) and delete it."),
+    Step("step.review_sensitive_third_party",
+         "personal data was sent to a third party",
+         "that party's privacy policy governs it: ask it to delete the data; "
+         "`gptpriv consent deny GPT DOMAIN` records your decision",
+         "Ask the services that received personal data from {n} to delete it",
+         "what an Action, plugin or app received is governed by that service's policy, not OpenAI's.",
+         "ask each service (its privacy policy says how) to delete it; to refuse one from now on:",
+         ("gptpriv consent deny GPT DOMAIN",)),
     Step("step.review_memory",
          "the conversation wrote to Memory",
          "Settings > Personalization > Memory: delete what should not be remembered",
@@ -99,10 +132,32 @@ class Hit(NamedTuple):
     first: bool = False  # listed before the others (third parties: flagged or no consent)
 
 
-def hits(verdict: Verdict) -> tuple[Hit, ...]:
-    """The steps one conversation's verdict calls for, in STEPS order."""
+def _sensitive(verdict: Verdict, findings: tuple[Finding, ...]) -> list[Hit]:
+    """The steps content findings call for, joined with the conversation's exposure; the
+    finding kinds (`secret.*`, `pii.*`) are the ids behind them."""
+    secrets = sorted({f.kind for f in findings if f.kind.startswith("secret.")})
+    personal = [f for f in findings if not f.kind.startswith("secret.")]
+    shared = any(not d.channel.call for d in verdict.disclosures)
+    found = []
+    if secrets:
+        away = shared or any(f.where == WHERE_THIRD_PARTY for f in findings if f.kind.startswith("secret."))
+        found.append(Hit("step.rotate_secret", tuple(secrets), away))
+    if personal:
+        kinds = tuple(sorted({f.kind for f in personal}))
+        if shared:
+            found.append(Hit("step.review_sensitive_shared", kinds))
+        if verdict.verdict == ELIGIBLE:
+            found.append(Hit("step.review_sensitive_trainable", kinds))
+        sent = tuple(sorted({f.kind for f in personal if f.where == WHERE_THIRD_PARTY}))
+        if sent:
+            found.append(Hit("step.review_sensitive_third_party", sent))
+    return found
+
+
+def hits(verdict: Verdict, findings: tuple[Finding, ...] = ()) -> tuple[Hit, ...]:
+    """The steps one conversation's verdict (and what its text holds) calls for, in STEPS order."""
     decided = {r.rule for r in verdict.reasons}
-    found: list[Hit] = []
+    found: list[Hit] = _sensitive(verdict, findings) if findings else []
     if verdict.verdict == UNDETERMINED:
         account = tuple(r for r in _ACCOUNT_RULES if r in decided)
         if account:
@@ -140,17 +195,18 @@ class NextSteps:
         self._rest: dict[str, list[str]] = {s.id: [] for s in STEPS}
         self._count: dict[str, int] = dict.fromkeys(BY_ID, 0)
         self._rules: dict[str, set[str]] = {s.id: set() for s in STEPS}
-        self._flagged = 0
+        self._flagged: dict[str, int] = dict.fromkeys(BY_ID, 0)  # listed first, by step
         self._elsewhere: dict[str, None] = {}  # conversations of unmatched shared links
 
-    def add(self, conversation_id: str | None, verdict: Verdict) -> tuple[Hit, ...]:
-        found = hits(verdict)
+    def add(self, conversation_id: str | None, verdict: Verdict,
+            findings: tuple[Finding, ...] = ()) -> tuple[Hit, ...]:
+        found = hits(verdict, findings)
         for hit in found:
             self._count[hit.step] += 1
             self._rules[hit.step].update(hit.rules)
             if conversation_id is not None:
                 (self._first if hit.first else self._rest)[hit.step].append(conversation_id)
-            self._flagged += hit.first
+            self._flagged[hit.step] += hit.first
         return found
 
     def shared_elsewhere(self, conversation_id: str | None) -> None:
@@ -172,11 +228,15 @@ class NextSteps:
                         " elsewhere): the link may still work")
                 notes.append(f"{len(self._elsewhere)} not in the export (deleted or archived "
                              "elsewhere): the link may still work.")
-            if step.id == "step.review_third_parties" and self._flagged:
-                why += (f"; {self._flagged} of them, listed first, went to a domain the GPT's "
+            flagged = self._flagged[step.id]
+            if step.id == "step.review_third_parties" and flagged:
+                why += (f"; {flagged} of them, listed first, went to a domain the GPT's "
                         "profile does not declare, or have no consent on record")
-                notes.append(f"{self._flagged} of them (listed first) went to a domain the GPT's "
+                notes.append(f"{flagged} of them (listed first) went to a domain the GPT's "
                              "profile does not declare, or have no consent on record.")
+            if step.id == "step.rotate_secret" and flagged:
+                why += f"; {flagged} of them, listed first, are public or were sent to a third party"
+                notes.append(f"{flagged} of them (listed first) are public or were sent to a third party.")
             if step.id == "step.review_third_parties" and UNKNOWN.rule in self._rules[step.id]:
                 notes.append("some went to a recipient gptpriv does not know: it may be a third "
                              "party (check --explain names it).")

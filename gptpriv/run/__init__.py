@@ -46,9 +46,11 @@ class CheckRun:
 
     @classmethod
     def open(cls, store: Store, paths: list[str], *, account: str | None = None,
-             device: str | None = None, stdin: IO[bytes] | None = None, **options: Any) -> CheckRun:
-        """Every input opened (and so checked to be an export) before anything is read."""
-        snapshot, inputs = open_inputs(store, paths, account, device, stdin)
+             device: str | None = None, stdin: IO[bytes] | None = None, scan: bool = True,
+             **options: Any) -> CheckRun:
+        """Every input opened (and so checked to be an export) before anything is read;
+        `scan`: the text is scanned for sensitive data as it is read (gptpriv.scan)."""
+        snapshot, inputs = open_inputs(store, paths, account, device, stdin, scan)
         return cls(snapshot, inputs, device=device, by_account_flag=account is not None, **options)
 
     def __iter__(self) -> Iterator[Checked]:
@@ -67,6 +69,7 @@ class CheckRun:
 
     def _checked(self) -> Generator[Checked, None, None]:
         passes, summary = self.passes, self.summary
+        summary.scanned = any(item.reader.scan for item in self.inputs)
         try:
             if passes.two_pass:
                 for k, item in enumerate(self.inputs):
@@ -81,7 +84,7 @@ class CheckRun:
                                        self.device, summary, passes.keep(k))
                 try:
                     for facts, verdict in results if passes.two_pass else self._shown(results, reader):
-                        checked = Checked(facts, verdict, reader.label)
+                        checked = Checked(facts, verdict, reader.label, scanned=reader.scan)
                         yield checked.redacted() if self.redact else checked
                 finally:
                     results.close()

@@ -49,7 +49,7 @@ def check_export(reader: ExportReader, settings: Settings, filters: Filters, dev
                     item = item._replace(conversation=conversation)
             verdict = resolve(settings, conversation)
             if filters.keep(item, verdict):
-                summary.add(verdict, item.id, item.create_time)
+                summary.add(verdict, item.id, item.create_time, conversation.findings)
                 if item.problems:
                     summary.malformed(item, reader.label)
                 yield item, verdict

@@ -50,7 +50,7 @@ class Input(NamedTuple):
 
 
 def open_inputs(store: Store, paths: list[str], account: str | None, device: str | None,
-                stdin: IO[bytes] | None) -> tuple[Snapshot, list[Input]]:
+                stdin: IO[bytes] | None, scan: bool = False) -> tuple[Snapshot, list[Input]]:
     """The profiles, and each input opened with the account it is checked against. Every
     input is opened (and so checked to be an export) before anything is read."""
     from gptpriv.profiles import load_snapshot
@@ -62,7 +62,7 @@ def open_inputs(store: Store, paths: list[str], account: str | None, device: str
     current = next((a for a in snapshot.accounts if a.name == current_name), None)
     inputs = []
     for path in paths:
-        reader = ExportReader(path, stdin)
+        reader = ExportReader(path, stdin, scan=scan)
         choice = pick_account(snapshot, flag_account, current, reader)
         if device and (choice.account is None or choice.account.device(device) is None):
             raise InvalidValue(f"no device named `{device}` on the account used for {reader.label}")

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from gptpriv.export import Facts
-from gptpriv.policy.facts import CHAT_URL, SharedLink
+from gptpriv.policy.facts import CHAT_URL, Finding, SharedLink
 from gptpriv.policy.resolver import Verdict, verdict_dict
 from gptpriv.policy.steps import StepResult
 from gptpriv.timeutil import iso_utc
@@ -29,14 +29,27 @@ class Checked(NamedTuple):
     facts: Facts
     verdict: Verdict
     export: str  # the input's label
-    hidden: bool = False  # redacted: its title and share URLs were taken out
+    hidden: bool = False  # redacted: its title, share URLs and secrets' hints were taken out
+    scanned: bool = False  # its text was scanned: `findings` says what it holds
 
     def redacted(self) -> Checked:
         facts, verdict = self.facts, self.verdict
         if verdict.disclosures and any(d.url for d in verdict.disclosures):
             verdict = verdict._replace(disclosures=tuple(
                 d._replace(url=None) if d.url else d for d in verdict.disclosures))
-        return Checked(facts._replace(title=None), verdict, self.export, hidden=True)
+        facts = facts._replace(title=None)
+        if any(f.hint for f in self.findings):  # without hints, one entry per kind and place
+            merged: dict[tuple[str, str, str | None], int] = {}
+            for f in self.findings:
+                key = (f.kind, f.where, f.party)
+                merged[key] = merged.get(key, 0) + f.count
+            facts = facts._replace(conversation=facts.conversation._replace(findings=tuple(
+                Finding(kind, where, n, party) for (kind, where, party), n in merged.items())))
+        return Checked(facts, verdict, self.export, hidden=True, scanned=self.scanned)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return self.facts.conversation.findings
 
     def trips(self, fail_on: str | None) -> bool:
         """Whether this conversation trips `check --fail-on`: its verdict; `disclosure`, a call
@@ -67,7 +80,19 @@ class Checked(NamedTuple):
             "missing": resolved["missing"], "notices": resolved["notices"],
             "third_parties": resolved["disclosures"], "feedback": conversation.feedback,
             "tools": facts.tools, "memory_writes": facts.memory_writes,
+            **({"sensitive": [finding_json(f) for f in self.findings]} if self.scanned else {}),
         }
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """One entry of a conversation's `sensitive[]`: never the value; `party` for what was sent
+    to a third party, `hint` for a secret (the last 4 characters), each only when there is one."""
+    doc: dict[str, Any] = {"kind": finding.kind, "count": finding.count, "where": finding.where}
+    if finding.party is not None:
+        doc["party"] = finding.party
+    if finding.hint is not None:
+        doc["hint"] = finding.hint
+    return doc
 
 
 class ExportInfo(NamedTuple):

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from gptpriv.export import ExportReader, Facts, Skipped
-from gptpriv.policy.exposure import EXPOSURES, exposures
-from gptpriv.policy.facts import ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED, SharedLink
+from gptpriv.policy.exposure import EXPOSURES, SHARED, THIRD_PARTY, TRAINING, exposures
+from gptpriv.policy.facts import ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED, WHERE_THIRD_PARTY, Finding, SharedLink
 from gptpriv.policy.resolver import Verdict
 from gptpriv.policy.steps import NextSteps, StepResult
 from gptpriv.run.result import UnmatchedLink
@@ -44,6 +44,15 @@ class Problem(NamedTuple):
         return doc
 
 
+SENSITIVE_EXPOSURES = (TRAINING, SHARED, THIRD_PARTY)
+
+
+def _kind_order(kind: str) -> int:
+    from gptpriv.scan.kinds import ORDER
+
+    return ORDER.get(kind, len(ORDER))
+
+
 class Summary:
     def __init__(self) -> None:
         self.verdicts: Counter[str] = Counter()
@@ -64,11 +73,18 @@ class Summary:
         self.exposed: Counter[str] = Counter()  # conversations per exposure (policy.exposure)
         self.first_created: datetime | None = None
         self.last_created: datetime | None = None
+        # Whether the text was scanned; then, conversations with sensitive data: by kind, and
+        # by kind and exposure (SENSITIVE_EXPOSURES), and all kinds together under "".
+        self.scanned = False
+        self.sensitive: dict[str, Counter[str]] = {}
 
     def add(self, verdict: Verdict, conversation_id: str | None = None,
-            created: datetime | None = None) -> None:
+            created: datetime | None = None, findings: tuple[Finding, ...] = ()) -> None:
         self.verdicts[verdict.verdict] += 1
-        self.exposed.update(exposures(verdict))
+        exposed = exposures(verdict)
+        self.exposed.update(exposed)
+        if findings:
+            self._sensitive(findings, exposed)
         if created is not None:
             if self.first_created is None or created < self.first_created:
                 self.first_created = created
@@ -80,7 +96,19 @@ class Summary:
                 (self.parties if d.channel.known else self.unknown)[d.party] += 1
             elif not d.channel.call:  # a shared link: counted apart, once per URL
                 self._shown_links.add(d.url or "")
-        self.steps.add(conversation_id, verdict)
+        self.steps.add(conversation_id, verdict, findings)
+
+    def _sensitive(self, findings: tuple[Finding, ...], exposed: tuple[str, ...]) -> None:
+        """One conversation's findings: each kind once, with how the conversation is exposed
+        (trainable, public) and whether that kind itself was sent to a third party."""
+        public = {e for e in (TRAINING, SHARED) if e in exposed}
+        kinds: dict[str, set[str]] = {}
+        for f in findings:
+            kinds.setdefault(f.kind, set(public)).update((THIRD_PARTY,) if f.where == WHERE_THIRD_PARTY else ())
+        for kind, ways in [*kinds.items(), ("", set().union(*kinds.values()))]:
+            counts = self.sensitive.setdefault(kind, Counter())
+            counts["conversations"] += 1
+            counts.update(ways)
 
     def unmatched_link(self, link: SharedLink, conversation_id: str | None) -> None:
         """A shared link whose conversation is not in this export: listed at the end (it may
@@ -154,4 +182,15 @@ class Summary:
         }
         if self.unknown:  # only when there are any: other runs keep their keys
             doc["unknown_recipients"] = dict(sorted(self.unknown.items()))
+        if self.scanned:  # with --no-scan, the keys of a run before scanning existed
+            doc["sensitive"] = self.sensitive_json()
         return doc
+
+    def sensitive_json(self) -> dict[str, Any]:
+        """Conversations with sensitive data, in all and by kind (kinds' order), each with how
+        many are eligible for training, public through a shared link, or sent it to a third party."""
+        def counts(kind: str) -> dict[str, int]:
+            found = self.sensitive.get(kind, Counter())
+            return {key: found[key] for key in ("conversations", *SENSITIVE_EXPOSURES)}
+
+        return {**counts(""), "kinds": {k: counts(k) for k in sorted(self.sensitive, key=_kind_order) if k}}
