@@ -152,7 +152,7 @@ def test_every_step_in_rules_md_order(run, tmp_path: Path) -> None:
     assert [s["id"] for s in doc["next_steps"]] == [s.id for s in STEPS]  # all of them, in order
     # The secret is in a shared conversation: listed first; the personal data by exposure.
     assert steps["step.rotate_secret"]["conversations"] == [IDS[1]]
-    assert "1 of them, listed first, are public" in steps["step.rotate_secret"]["why"]
+    assert "1 of them, listed first, is public" in steps["step.rotate_secret"]["why"]
     assert steps["step.review_sensitive_shared"]["conversations"] == [IDS[1]]
     assert steps["step.review_sensitive_trainable"]["conversations"] == [IDS[5]]  # before the opt-out
     assert steps["step.review_sensitive_third_party"]["conversations"] == [IDS[3]]

@@ -202,7 +202,7 @@ def _deleted(deleted: list[Deleted]) -> None:
 
 def _explain(row: Checked) -> None:
     from gptpriv.policy.channels import BUILTIN_TOOLS
-    from gptpriv.policy.facts import CHAT_URL
+    from gptpriv.policy.facts import CHAT_URL, WHERE_USER
 
     facts, verdict = row.facts, row.verdict
     say()
@@ -231,3 +231,6 @@ def _explain(row: Checked) -> None:
             f"{d.consequential if d.consequential is not None else 'unknown'}; consent: "
             f"{d.consent}{'' if d.sent else ' (declined, nothing sent)'}; privacy policy: "
             f"{d.privacy_policy or 'none'}{flags}")
+    for f in row.findings:
+        place = "in your messages" if f.where == WHERE_USER else f"sent to {f.party}"
+        say(f"  {f.kind}: {f.count}x {place}" + (f", ending {f.hint}" if f.hint else ""))

@@ -13,14 +13,17 @@ app = typer.Typer()
 @app.command("rules")
 def rules(json: JsonOpt = False) -> None:
     """The rules, in the order they are applied, with the source of each (paraphrases marked),
-    and the policy eras: which controls existed when."""
+    the policy eras (which controls existed when), and the kinds of sensitive data found in
+    the text, with how each is found."""
     from gptpriv.policy.eras import ERAS
     from gptpriv.policy.rules import RULES
+    from gptpriv.scan.kinds import KINDS
 
     if json:
         from gptpriv.cli.output import emit_json
 
-        emit_json({"rules": [r._asdict() for r in RULES], "eras": [e.as_dict() for e in ERAS]})
+        emit_json({"rules": [r._asdict() for r in RULES], "eras": [e.as_dict() for e in ERAS],
+                   "sensitive_kinds": [k._asdict() for k in KINDS]})
         return
     from gptpriv.cli.output import say
 
@@ -40,3 +43,9 @@ def rules(json: JsonOpt = False) -> None:
     for era in ERAS:
         say(f"  - {era.id} ({era.span()}): {era.what}")
         say(f"     source: {era.source}")
+    say()
+    say("Sensitive data found in the text (what you wrote, and what calls sent; never shown: "
+        "a kind, a count and, for a secret, its last 4 characters)")
+    for found in KINDS:
+        say(f"  - {found.id}: {found.how}")
+        say(f"     as in: {found.source}")

@@ -235,8 +235,9 @@ class NextSteps:
                 notes.append(f"{flagged} of them (listed first) went to a domain the GPT's "
                              "profile does not declare, or have no consent on record.")
             if step.id == "step.rotate_secret" and flagged:
-                why += f"; {flagged} of them, listed first, are public or were sent to a third party"
-                notes.append(f"{flagged} of them (listed first) are public or were sent to a third party.")
+                are = "is public or was" if flagged == 1 else "are public or were"
+                why += f"; {flagged} of them, listed first, {are} sent to a third party"
+                notes.append(f"{flagged} of them (listed first) {are} sent to a third party.")
             if step.id == "step.review_third_parties" and UNKNOWN.rule in self._rules[step.id]:
                 notes.append("some went to a recipient gptpriv does not know: it may be a third "
                              "party (check --explain names it).")

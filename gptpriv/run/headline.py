@@ -9,7 +9,7 @@ one the run's summary already counted (the same as `--json`'s), never counted ag
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from gptpriv.plural import count
 from gptpriv.policy.eras import plan_label
@@ -27,8 +27,9 @@ class Line(NamedTuple):
 class Headline(NamedTuple):
     first: str  # how many, when, whose
     lines: list[Line]
-    # What kind of sensitive data the exposed conversations hold (issue 25 fills it): lines
-    # such as "3 public conversations contain an API key".
+    # What the conversations hold, joined with how they are exposed: "2 contain an AWS
+    # access key: 1 public, 1 sent it to a third party". Every secret; personal data only
+    # where it is exposed.
     findings: list[Line] = []
 
 
@@ -91,7 +92,26 @@ def headline(result: RunResult, snapshot: Snapshot) -> Headline:
     if summary.skipped:
         n = summary.skipped
         lines.append(Line(n, f"could not be read ({_are(n, 'they were', 'it was')} skipped)"))
-    return Headline(first, lines)
+    return Headline(first, lines, _findings(summary.sensitive_json()) if summary.scanned else [])
+
+
+_EXPOSED = (("shared_link", "public"), ("third_party", "sent it to a third party"),
+            ("training", "may have been used for training"))
+
+
+def _findings(sensitive: dict[str, Any]) -> list[Line]:
+    from gptpriv.scan.kinds import BY_ID
+
+    lines = []
+    for kind_id, counts in sensitive["kinds"].items():
+        kind = BY_ID[kind_id]
+        ways = [f"{counts[key]} {words}" for key, words in _EXPOSED if counts[key]]
+        if not ways and not kind.secret:
+            continue
+        n = counts["conversations"]
+        lines.append(Line(n, f"{_are(n, 'contain', 'contains')} {kind.words}"
+                             + (": " + ", ".join(ways) if ways else "")))
+    return lines
 
 
 def _last_opt_out(account: Account | None) -> datetime | None:
