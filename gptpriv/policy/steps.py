@@ -121,6 +121,8 @@ STEPS: tuple[Step, ...] = (
          "Settings > Personalization > Memory: delete what should not be remembered."),
 )
 BY_ID = {step.id: step for step in STEPS}
+SENSITIVE_STEPS = ("step.rotate_secret", "step.review_sensitive_shared",
+                   "step.review_sensitive_trainable", "step.review_sensitive_third_party")
 ORDER = {step.id: n for n, step in enumerate(STEPS)}
 
 _ACCOUNT_RULES = ("account.setting_unknown", "device.carried_over")

@@ -10,15 +10,23 @@ from datetime import date, datetime, timedelta
 from typing import IO, Any
 
 from gptpriv.policy.channels import BUILTIN_TOOLS, SHARED_LINK
+from gptpriv.policy.exposure import SHARED, TRAINING, exposures
 from gptpriv.policy.resolver import Verdict
-from gptpriv.policy.steps import hits
+from gptpriv.policy.steps import SENSITIVE_STEPS, hits
 from gptpriv.policy.verdicts import parties_in_words
 from gptpriv.profiles.model import Snapshot, Timeline
-from gptpriv.report import html
+from gptpriv.report import html, sensitive
 from gptpriv.report.html import escape_html
 from gptpriv.report.lists import SHORT_ID, Spool, Titles
 from gptpriv.run.result import Checked, RunResult
 from gptpriv.timeutil import iso_utc
+
+
+def exposed_words(verdict: Verdict) -> str:
+    """How a conversation is exposed besides what it sent, for the sensitive-data lists."""
+    ways = exposures(verdict)
+    words = [w for e, w in ((SHARED, "public"), (TRAINING, "may be used for training")) if e in ways]
+    return f"; {', '.join(words)}" if words else ""
 
 
 class ReportBuilder:
@@ -36,6 +44,8 @@ class ReportBuilder:
         self.titles = Titles()
         # Each next step's conversations, as list items: (step id, listed first) -> lines.
         self.steps: dict[tuple[str, bool], Spool] = {}
+        # The conversations holding each kind of sensitive data, as list items.
+        self.sensitive: dict[str, Spool] = {}
         self._count = 0
 
     def add(self, checked: Checked) -> None:
@@ -71,14 +81,26 @@ class ReportBuilder:
         link = html.chat_link(facts.id, title) + SHORT_ID
         self._rows.write(title_key, facts.id, html.conversation_row(verdict.verdict, created, link, gpts, reasons,
                                                               parties, tools))
-        for hit in hits(verdict):
+        findings = checked.findings
+        for hit in hits(verdict, findings):
             spool = self.steps.get((hit.step, hit.first))
             if spool is None:
                 spool = self.steps[(hit.step, hit.first)] = Spool(1 << 20)
-            spool.write(title_key, facts.id, html.step_item(link, created, self._detail(hit.step, verdict)))
+            spool.write(title_key, facts.id, html.step_item(link, created, self._detail(hit.step, checked)))
+        for kind in dict.fromkeys(f.kind for f in findings):
+            spool = self.sensitive.get(kind)
+            if spool is None:
+                spool = self.sensitive[kind] = Spool(1 << 20)
+            mine = tuple(f for f in findings if f.kind == kind)
+            spool.write(title_key, facts.id, html.step_item(link, created, escape_html(
+                sensitive.findings_text(mine) + exposed_words(verdict))))
 
-    def _detail(self, step: str, verdict: Verdict) -> str:
-        """What a step's list says beside each conversation: its links, parties or writes."""
+    def _detail(self, step: str, checked: Checked) -> str:
+        """What a step's list says beside each conversation: its links, parties, writes or
+        what sensitive data it holds."""
+        verdict = checked.verdict
+        if step in SENSITIVE_STEPS:
+            return escape_html(sensitive.findings_text(checked.findings))
         if step == SHARED_LINK.step:
             links = [d for d in verdict.disclosures if not d.channel.call]
             return html.share_links([(d.url, d.anonymous) for d in links])
@@ -109,6 +131,7 @@ class ReportBuilder:
         html.next_steps(self, out)
         html.totals(self, out)
         html.chart(self, out)
+        sensitive.section(self, out)
         html.third_parties(self, out)
         html.deleted_between_exports(self, out)
         html.gpt_table(self, out)
@@ -130,7 +153,7 @@ class ReportBuilder:
     def close(self) -> None:
         """Let go of the spooled rows (also when the reading failed and nothing is written)."""
         self._rows.close()
-        for spool in self.steps.values():
+        for spool in [*self.steps.values(), *self.sensitive.values()]:
             spool.close()
 
     def buckets(self) -> tuple[list[date], str]:
