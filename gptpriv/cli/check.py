@@ -52,7 +52,8 @@ def check(
     fail_on: Annotated[Optional[str], typer.Option(
         "--fail-on", metavar="WHAT", autocompletion=completes(FAIL_ON),
         help="Exit 1 if any conversation is eligible, undetermined, has a disclosure (a call to "
-        "a third party), or any shared link exists.")] = None,
+        "a third party), a shared link (shared), a secret in its text (secret) or any sensitive "
+        "data (sensitive).")] = None,
 ) -> None:
     """Check every conversation in a ChatGPT export: training eligibility and third parties."""
     from gptpriv.cli.output import emit_jsonl, warn_left_out, warn_problems, with_progress
@@ -65,6 +66,8 @@ def check(
     if sort not in SORT_ORDERS:
         raise InvalidValue(f"invalid --sort `{sort}`: use oldest or newest")
     check_fail_on(fail_on)
+    if no_scan and fail_on in ("secret", "sensitive"):
+        raise InvalidValue(f"--fail-on {fail_on} needs the text scanned: leave out --no-scan")
     if json and jsonl:
         raise InvalidValue("give `--json` or `--jsonl`, not both")
     rows: list[Any] = []  # kept only for the text table

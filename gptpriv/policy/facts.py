@@ -19,8 +19,9 @@ CHATGPT_LAUNCH = datetime(2022, 11, 30, tzinfo=timezone.utc)
 ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED = "eligible", "not_eligible", "undetermined"
 # The order `check --verdict` lists them in, and JSON's summary keys.
 VERDICTS = (ELIGIBLE, NOT_ELIGIBLE, UNDETERMINED)
-# What `check --fail-on` can fail on: a verdict, any call to a third party, or any shared link.
-FAIL_ON = (ELIGIBLE, UNDETERMINED, "disclosure", "shared")
+# What `check --fail-on` can fail on: a verdict, any call to a third party, any shared link, a
+# secret found in the text, or any sensitive data (a secret or personal data).
+FAIL_ON = (ELIGIBLE, UNDETERMINED, "disclosure", "shared", "secret", "sensitive")
 # Least to most exposed: the monotonicity invariant, and the report chart's bottom-to-top.
 VERDICT_ORDER = (NOT_ELIGIBLE, UNDETERMINED, ELIGIBLE)
 

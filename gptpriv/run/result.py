@@ -54,7 +54,11 @@ class Checked(NamedTuple):
     def trips(self, fail_on: str | None) -> bool:
         """Whether this conversation trips `check --fail-on`: its verdict; `disclosure`, a call
         that sent data (to an unknown recipient too: it may be a third party); `shared`, a
-        shared link."""
+        shared link; `secret`, a secret in its text; `sensitive`, any finding in its text."""
+        if fail_on == "secret":
+            return any(f.kind.startswith("secret.") for f in self.findings)
+        if fail_on == "sensitive":
+            return bool(self.findings)
         if fail_on == "disclosure":
             return any(d.received for d in self.verdict.disclosures)
         if fail_on == "shared":
