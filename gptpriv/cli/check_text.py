@@ -23,15 +23,19 @@ def render(rows: list[Checked], result: RunResult, snapshot: Any, explain: bool,
     say_headline(result, snapshot)
     say()
     if rows:
-        table(["created", "title", "gpt", "verdict", "reason", "third parties"], [
+        # What the text holds, as a column of its own only when something was found.
+        holds = [_holds(r) for r in rows]
+        extra = ["holds"] if any(holds) else []
+        table(["created", "title", "gpt", "verdict", "reason", "third parties", *extra], [
             [local_text(r.facts.create_time) if r.facts.create_time else "?",
              _short(r.title),
              ", ".join(names.get(g, g) for g in r.facts.conversation.gpt_ids),
              LABELS[r.verdict.verdict],
              (r.verdict.reasons[0].rule if ids or explain else r.verdict.reasons[0].words())
              if r.verdict.reasons else "",
-             parties_in_words((d.party, d.sent) for d in r.verdict.disclosures)]
-            for r in rows
+             parties_in_words((d.party, d.sent) for d in r.verdict.disclosures),
+             *([held] if extra else [])]
+            for r, held in zip(rows, holds, strict=True)
         ], styles={3: _VERDICT_STYLES})
     else:
         summary = result.summary
@@ -43,6 +47,13 @@ def render(rows: list[Checked], result: RunResult, snapshot: Any, explain: bool,
     _read_from(result)
     summary_text(result, ids=ids or explain)
     _notes(snapshot, result, device, explain)
+
+
+def _holds(row: Checked) -> str:
+    """The kinds of sensitive data a conversation holds, in words, each once."""
+    from gptpriv.scan.kinds import BY_ID
+
+    return ", ".join(dict.fromkeys(BY_ID[f.kind].words.split(" ", 1)[1] for f in row.findings))
 
 
 def _short(title: str, most: int = 48) -> str:
