@@ -51,7 +51,7 @@ def check(paths: list[Path], home: Path, **options: Any) -> tuple[list[Checked],
 # -- Passes: the latest update_time wins, an undated copy never does ------------------------
 
 
-def kept(paths: list[Path], email_key: bool = False) -> tuple[dict[str | None, tuple[int, str | None]], Passes]:
+def kept(paths: list[Path]) -> tuple[dict[str | None, tuple[int, str | None]], Passes]:
     """Each id's winning copy, as (input index, title), read by Passes' two passes directly."""
     inputs = [Input(ExportReader(str(p)), AccountChoice(None, "given")) for p in paths]
     passes = Passes(inputs, by_account_flag=False)

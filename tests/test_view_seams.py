@@ -14,6 +14,7 @@ import pytest
 
 from gptpriv.errors import InvalidValue
 from gptpriv.policy.channels import SHARED_LINK
+from gptpriv.policy.exposure import disclose, shared_link
 from gptpriv.policy.facts import Call, Conversation, SharedLink
 from gptpriv.policy.resolver import Verdict
 from gptpriv.policy.steps import NextSteps, hits
@@ -74,20 +75,12 @@ def test_a_path_beside_the_home_is_allowed(linked_home: tuple[Path, Path], tmp_p
 
 
 def _call(party: str, consent: str, flags: tuple[str, ...] = ()) -> Disclosure:
+    """An Action call as the resolver reports it, with `consent` ("no record": none on record)."""
     call = Call(kind="action", party=party, domain=party, approval=None if consent == "no record" else consent)
-    d = disclose_plain(call)
-    return d._replace(flags=flags)
-
-
-def disclose_plain(call: Call) -> Disclosure:
-    from gptpriv.policy.exposure import disclose
-
-    return disclose(Settings(None, Snapshot((), ())), Conversation(), call)
+    return disclose(Settings(None, Snapshot((), ())), Conversation(), call)._replace(flags=flags)
 
 
 def _link(conversation_id: str) -> Disclosure:
-    from gptpriv.policy.exposure import shared_link
-
     return shared_link(Conversation(id=conversation_id), SharedLink(f"s-{conversation_id}", None, True))
 
 
