@@ -3,6 +3,7 @@ cannot be right, one vocabulary for verdicts, and the small words of the text ou
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -137,8 +138,11 @@ def test_text_rows_oldest_first_plurals_and_no_match(run, tmp_path) -> None:
 
 def test_account_line_has_no_nested_parentheses(run, tmp_path) -> None:
     run("account", "add", "me", "--plan", "plus")
-    first = next(line for line in run("check", str(_export(tmp_path))).stdout.splitlines()
-                 if ": account me" in line)
+    lines = run("check", str(_export(tmp_path))).stdout.splitlines()
+    at = next(n for n, line in enumerate(lines) if ": account me" in line)
+    # The line wraps at the width, its continuation lines indented: read as one.
+    rest = itertools.takewhile(lambda line: line.startswith("  "), lines[at + 1:])
+    first = " ".join([lines[at], *(line.strip() for line in rest)])
     assert "account me (the current account; the export has no user.json)" in first
     assert "((" not in first and "))" not in first
 

@@ -71,7 +71,7 @@ def _read_from(result: RunResult) -> None:
         dated = f"; as of {export.as_of:%Y-%m-%d}" if export.as_of else ""
         if dated and export.as_of_source != "manifest":
             dated += " or later (its latest conversation time)"
-        say(f"{export.path}: account {used} ({plain(export.account_reason)}){dated}")
+        say_wrapped(f"{export.path}: account {used} ({plain(export.account_reason)}){dated}", "", "  ")
 
 
 def say_headline(result: RunResult, snapshot: Any) -> None:
@@ -134,8 +134,8 @@ def summary_text(result: RunResult, ids: bool = False) -> None:
             + ", ".join(_link(u.link.title, None if u.hidden else u.link.url, u.hidden)
                         for u in elsewhere) + ")" if elsewhere else ""))
     if summary.library_files is not None:
-        say(f"Library: {summary.library_files} files kept (deleting a chat does not delete them)")
-    _deleted(result.deleted)
+        say_wrapped(f"Library: {summary.library_files} files kept (deleting a chat does not delete them)")
+    _deleted(result.deleted, ids)
     for error in summary.errors:
         if error.index is None:
             continue  # a problem with the export as a whole: already a warning line
@@ -193,8 +193,9 @@ def _notes(snapshot: Any, result: RunResult, device: str | None, explain: bool) 
                  "conversation of the era. --device NAME reports a contradiction.")
 
 
-def _deleted(deleted: list[Deleted]) -> None:
-    """Conversations deleted between two exports, then each notice's text once."""
+def _deleted(deleted: list[Deleted], ids: bool) -> None:
+    """Conversations deleted between two exports, then each notice's text once; the notices'
+    rule ids with `ids`."""
     if not deleted:
         return
     say()
@@ -204,11 +205,13 @@ def _deleted(deleted: list[Deleted]) -> None:
         title = HIDDEN if d.hidden else (d.title or "")
         since = f"{d.since:%Y-%m-%d}" if d.since else "?"
         until = f"{d.until:%Y-%m-%d}" if d.until else "?"
-        say(f"  {title} ({d.id}): in {d.last_seen_in}, not in {d.missing_from}; deleted "
-            f"between {since} and {until} [{', '.join(n.rule for n in d.notices)}]")
+        say_wrapped(f"{title} ({d.id}): in {d.last_seen_in}, not in {d.missing_from}; deleted "
+                    f"between {since} and {until}"
+                    + (f" [{', '.join(n.rule for n in d.notices)}]" if ids else ""), "  ", "    ")
         notices.update((n.rule, n.message) for n in d.notices)
     for rule, message in notices.items():
-        say(f"  {rule}: {message}")
+        say_wrapped(f"{rule}: {message}" if ids else plain(message[:1].upper() + message[1:]) + ".",
+                    "  ", "    ")
 
 
 def _explain(row: Checked) -> None:
