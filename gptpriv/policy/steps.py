@@ -241,7 +241,7 @@ class NextSteps:
                 why += f"; {flagged} of them, listed first, {are} sent to a third party"
                 notes.append(f"{flagged} of them (listed first) {are} sent to a third party.")
             if step.id == "step.review_third_parties" and UNKNOWN.rule in self._rules[step.id]:
-                notes.append("some went to a recipient gptpriv does not know: it may be a third "
+                notes.append("Some went to a recipient gptpriv does not know: it may be a third "
                              "party (check --explain names it).")
             if not count:
                 continue

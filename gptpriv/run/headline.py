@@ -59,7 +59,7 @@ def headline(result: RunResult, snapshot: Snapshot) -> Headline:
             causes.append(f"created before your opt-out on {off:%Y-%m-%d}" if off else
                           f"training was on when {_are(n, 'they were', 'it was')} created")
         if summary.rules["feedback.given"]:
-            causes.append(f"feedback was given on {summary.rules['feedback.given']}")
+            causes.append(f"feedback was given on {summary.rules['feedback.given']} of them")
         lines.append(Line(n, "may have been used for training" + (": " + "; ".join(causes)
                                                                    if causes else "")))
     n = summary.verdicts[UNDETERMINED]
