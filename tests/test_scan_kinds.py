@@ -147,3 +147,14 @@ def test_odd_bytes_do_not_crash() -> None:
     for text in (b"\\ud800AKIAIOSFODNN7EXAMPLE", b"\xff\xfe alice@example.com \xc3",
                  b"\\", b"", b"\\u", b"password=\\ud800\\udfff1234", memoryview(b"a@b.co")):
         find(text)
+
+
+@pytest.mark.parametrize(("kind", "value"), POSITIVES)
+@pytest.mark.parametrize("before, after", [
+    ("key \u201c", "\u201d"),  # curly quotes: \u201c...\u201d in the export
+    ("Tel:\u00a0", "\u00a0"),  # a no-break space
+    ("caf\u00e9\u2014", "\u2014"),  # an em dash
+])
+def test_positive_found_after_an_escaped_non_ascii_character(kind: str, value: str, before: str,
+                                                             after: str) -> None:
+    assert kinds(before + value + after) == [kind]
