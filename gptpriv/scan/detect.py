@@ -22,9 +22,10 @@ from typing import Any
 
 from gptpriv.scan.kinds import BY_ID
 
-# What may stand before a token: the start, an escape of a control character, or a
-# character that is not part of a word.
-_LEFT = rb"(?:^|\\[nrtbf]|[^A-Za-z0-9_])"
+# What may stand before a token: the start, an escape of a control character, the escape
+# of a non-ASCII character (exports write a curly quote or a no-break space as \\u201c,
+# \\u00a0), or a character that is not part of a word.
+_LEFT = rb"(?:^|\\[nrtbf]|\\u[0-9A-Fa-f]{4}|[^A-Za-z0-9_])"
 
 # (kind, pattern, characters that may not follow it, validator). In the order tried at one
 # position: the more specific first (an Anthropic key before an OpenAI one).
