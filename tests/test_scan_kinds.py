@@ -39,6 +39,8 @@ POSITIVES = [
     ("secret.password_assignment", "password=hunter22x"),
     ("secret.password_assignment", 'DB_PASSWORD: "hunter22x"'),
     ("secret.password_assignment", '{"passwd": "Tr0ub4dor&3"}'),
+    ("secret.password_assignment", 'DB_PASSWORD: "s3cr3tPass!"'),  # a value may say "pass"
+    ("secret.password_assignment", "password=Passw0rd!"),
     ("pii.email", "alice@example.com"),
     ("pii.phone", "+1 415 555 2671"),
     ("pii.phone", "(415) 555-2671"),
@@ -118,6 +120,8 @@ DECOYS = [
     "password=<your password>",
     "password=${DB_PASSWORD}",
     "password = self.password",
+    "password = user_password",  # a variable's name
+    "password=newPass",
     "password=changeme",
     "password=xxxxxx",
     "pk_live_51H8abcdefGHIJKLmnopQRstuv",  # publishable Stripe keys are public

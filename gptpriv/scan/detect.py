@@ -83,6 +83,7 @@ _PLACEHOLDERS = {b"password", b"passwd", b"passphrase", b"changeme", b"secret", 
                  b"null", b"none", b"true", b"false", b"undefined", b"required", b"optional",
                  b"string", b"redacted", b"hidden", b"your_password", b"yourpassword",
                  b"mypassword", b"new_password", b"old_password", b"placeholder"}
+_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _DOTTED = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 
@@ -93,7 +94,9 @@ def _password(match: bytes) -> bool:
     found = _ASSIGNED.match(match, keyword_end.end())
     value = found.group(1) if found else b""
     lowered = value.lower()
-    return (len(value) >= 6 and lowered not in _PLACEHOLDERS and b"pass" not in lowered
+    # A bare name that says "pass" (user_password, newPass) is a variable, not a value.
+    variable = b"pass" in lowered and _NAME.fullmatch(value) is not None
+    return (len(value) >= 6 and lowered not in _PLACEHOLDERS and not variable
             and len(set(value)) > 2 and value[:1] not in b"$%{<[*"
             and not _DOTTED.fullmatch(value) and not set(lowered) <= set(b"x*.#-_"))
 
