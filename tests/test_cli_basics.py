@@ -62,3 +62,23 @@ def test_json_read_command_imports_nothing_it_does_not_use(tmp_path) -> None:
 def test_usage_error_exits_2(run) -> None:
     assert run("account", "add", ok=False).exit_code == 2
     assert run("no-such-command", ok=False).exit_code == 2
+
+
+def test_help_lists_commands_in_the_order_a_person_uses_them(run, monkeypatch) -> None:
+    # setup, check, report and status first; the record-keeping groups; then the upkeep.
+    monkeypatch.setenv("COLUMNS", "120")
+    lines = run("--help").stdout.splitlines()
+    panels, listed = [], []
+    for line in lines:
+        if line.startswith("╭─"):
+            panels.append(line.strip("╭─╮ "))
+        elif line.startswith("│ ") and panels and panels[-1] != "Options":
+            word = line[2:].split(" ", 1)[0]
+            if word and word.isalpha():
+                listed.append((panels[-1], word))
+    assert listed == [
+        ("Commands", "setup"), ("Commands", "check"), ("Commands", "report"), ("Commands", "status"),
+        ("Your records", "account"), ("Your records", "device"), ("Your records", "gpt"),
+        ("Your records", "consent"),
+        ("Upkeep", "doctor"), ("Upkeep", "rules"), ("Upkeep", "config"),
+    ]

@@ -21,18 +21,25 @@ from gptpriv import __version__
 # They are imported only when invoked or listed (Click's lazy-loading pattern): Typer builds a
 # command's parameters from its signature on every run, and doing that for every group would
 # cost every command the start-up time of all of them.
+# The order is the one a person meets them in, and `--help` lists them so, in three panels:
+# what a new user runs first, the records those answers are built from, then the upkeep.
 COMMANDS = {
+    "setup": "gptpriv.cli.setup",
+    "check": "gptpriv.cli.check",
+    "report": "gptpriv.cli.report",
+    "status": "gptpriv.cli.status",
     "account": "gptpriv.cli.account",
     "device": "gptpriv.cli.device",
-    "config": "gptpriv.cli.config",
     "gpt": "gptpriv.cli.gpt",
     "consent": "gptpriv.cli.consent",
     "doctor": "gptpriv.cli.doctor",
-    "status": "gptpriv.cli.status",
     "rules": "gptpriv.cli.rules",
-    "check": "gptpriv.cli.check",
-    "report": "gptpriv.cli.report",
-    "setup": "gptpriv.cli.setup",
+    "config": "gptpriv.cli.config",
+}
+# Typer prints its default panel ("Commands") first, then the others in the order first met.
+PANELS = {
+    "account": "Your records", "device": "Your records", "gpt": "Your records",
+    "consent": "Your records", "doctor": "Upkeep", "rules": "Upkeep", "config": "Upkeep",
 }
 
 
@@ -49,7 +56,7 @@ class _RootGroup(TyperGroup):
     and exit code 2, never a traceback."""
 
     def list_commands(self, ctx: Any) -> list[str]:
-        return sorted([*super().list_commands(ctx), *COMMANDS])
+        return [*super().list_commands(ctx), *COMMANDS]
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in COMMANDS:
@@ -59,6 +66,7 @@ class _RootGroup(TyperGroup):
         module = importlib.import_module(COMMANDS[cmd_name])
         command = typer.main.get_command(module.app)
         command.name = cmd_name
+        command.rich_help_panel = PANELS.get(cmd_name)  # type: ignore[attr-defined]
         # Typer gives every app it converts its own --install-completion/--show-completion;
         # they belong to the root command only.
         command.params = [p for p in command.params if p.name not in _COMPLETION_OPTIONS]

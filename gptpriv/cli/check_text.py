@@ -6,12 +6,12 @@ from typing import Any
 
 from gptpriv.cli.output import say, say_wrapped, table, warn
 from gptpriv.plural import count
-from gptpriv.policy.facts import LABELS
+from gptpriv.policy.facts import ELIGIBLE, LABELS, NOT_ELIGIBLE, UNDETERMINED
 from gptpriv.policy.steps import StepResult
 from gptpriv.run.result import HIDDEN, Checked, Deleted, RunResult
 
 # A verdict's colour on a colour terminal: the more exposed, the louder.
-_VERDICT_STYLES = {LABELS["eligible"]: "red", LABELS["not_eligible"]: "green", LABELS["undetermined"]: "yellow"}
+_VERDICT_STYLES = {LABELS[ELIGIBLE]: "red", LABELS[NOT_ELIGIBLE]: "green", LABELS[UNDETERMINED]: "yellow"}
 
 
 def render(rows: list[Checked], result: RunResult, snapshot: Any, explain: bool, filtered: bool,

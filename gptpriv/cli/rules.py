@@ -12,9 +12,10 @@ app = typer.Typer()
 
 @app.command("rules")
 def rules(json: JsonOpt = False) -> None:
-    """The rules, in the order they are applied, with the source of each (paraphrases marked),
-    the policy eras (which controls existed when), and the kinds of sensitive data found in
-    the text, with how each is found."""
+    """The rules in the order they are applied, the policy eras, and the kinds of sensitive data.
+
+    Each rule with its source (paraphrases marked), each era with the controls that existed
+    then, and each kind of sensitive data with how it is found in the text."""
     from gptpriv.policy.eras import ERAS
     from gptpriv.policy.rules import RULES
     from gptpriv.scan.kinds import KINDS
