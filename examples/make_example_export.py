@@ -31,7 +31,9 @@ def main() -> None:
 
     c = ConversationBuilder("a1b2c3d4-0002-4000-8000-000000000002", "Trip ideas (someone else's GPT)",
                             at("2024-04-10T18:00:00"), gizmo_id=other, gizmo_type="gpt")
-    c.turn("Ideas for Lisbon?", "Alfama, Belém, LX Factory.", gizmo_id=other)
+    # A key pasted into a chat that is now public (not a real key: random, of the right shape).
+    c.turn("Ideas for Lisbon? My maps script uses key AIzaSyD3x9Qm2LkP7vR4tW8nB1cE6hJ0sU5yZfA",
+           "Alfama, Belém, LX Factory.", gizmo_id=other)
     c.tool("browser", 'search("Lisbon trams")', "Tram 28 runs from Martim Moniz.")
     conversations.append(c.build())
 
@@ -50,7 +52,8 @@ def main() -> None:
     c.turn("Find flights to Oslo on 3 Sept", "Searching.", gizmo_id=travel)
     c.action("api.flights.example", "searchFlights", travel, privacy_policy="https://flights.example/privacy")
     c.action("api.flights.example", "bookFlight", travel, method="post", consequential=True,
-             privacy_policy="https://flights.example/privacy", approval="allow")
+             privacy_policy="https://flights.example/privacy", approval="allow",
+             params='{"to": "OSL", "date": "2024-09-03", "contact": "alex@example.com"}')
     c.action("track.adnet.example", "logEvent", travel, method="post", consequential=True,
              approval="allow")
     conversations.append(c.build())

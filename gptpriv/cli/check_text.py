@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gptpriv.cli.output import say, say_wrapped, table, warn
+from gptpriv.cli.output import say, say_wrapped, table, warn, warn_wrapped
 from gptpriv.plural import count
 from gptpriv.policy.facts import ELIGIBLE, LABELS, NOT_ELIGIBLE, UNDETERMINED
 from gptpriv.policy.steps import StepResult
@@ -187,10 +187,11 @@ def _notes(snapshot: Any, result: RunResult, device: str | None, explain: bool) 
         warn("  an export does not say which device a chat came from" +
              ("." if explain else " (--explain says more)."))
         if explain:
-            warn(f"  Account {account.name} has Chat History & Training off on {', '.join(off)} "
-                 f"inside {DEVICE_TOGGLE.named()}; a chat saved to history (as every one in an "
-                 "export) was started with the switch on, so these records decide no "
-                 "conversation of the era. --device NAME reports a contradiction.")
+            warn_wrapped(f"Account {account.name} has Chat History & Training off on "
+                         f"{', '.join(off)} inside {DEVICE_TOGGLE.named()}; a chat saved to history "
+                         "(as every one in an export) was started with the switch on, so these "
+                         "records decide no conversation of the era. --device NAME reports a "
+                         "contradiction.", "  ")
 
 
 def _deleted(deleted: list[Deleted], ids: bool) -> None:

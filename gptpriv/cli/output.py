@@ -95,14 +95,24 @@ PROSE_WIDTH, PIPE_WIDTH = 100, 80
 def say_wrapped(text: str, first: str = "", rest: str | None = None) -> None:
     """One paragraph, wrapped at word boundaries (never cut mid-word): `first` before its first
     line, `rest` (spaces as wide as `first` by default) before the others."""
+    for line in _wrapped(text, first, rest):
+        say(line)
+
+
+def warn_wrapped(text: str, first: str = "", rest: str | None = None) -> None:
+    """One paragraph on stderr, wrapped like `say_wrapped`."""
+    for line in _wrapped(text, first, rest):
+        warn(line)
+
+
+def _wrapped(text: str, first: str, rest: str | None) -> list[str]:
     import textwrap
 
     rest = " " * len(first) if rest is None else rest
     columns = min(width() or PIPE_WIDTH, PROSE_WIDTH)
     lines = textwrap.wrap(visible(text), width=max(columns, len(first) + 20), initial_indent=first,
                           subsequent_indent=rest, break_long_words=False, break_on_hyphens=False)
-    for line in lines or [first.rstrip()]:
-        say(line)
+    return lines or [first.rstrip()]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None,
