@@ -51,19 +51,24 @@ def test_status_for_a_newcomer_is_undetermined_and_says_what_is_missing(run) -> 
     assert doc["reasons"][0]["rule"] == "account.setting_unknown"
     assert "gptpriv account add" in doc["missing"][0]
     text = run("status").stdout
-    assert "Training: undetermined" in text and "missing:" in text
+    assert "Training: undetermined" in text and "Not recorded: the account's training setting" in text
+    assert "account.setting_unknown" not in text and "`" not in text
+    assert "missing:" in run("status", "--explain").stdout
 
 
 def test_status_unknown_gpt_id_and_text_output(run) -> None:
     run("account", "add", "me", "--plan", "pro")
-    text = run("status", "--gpt", "g-unknown1", "--at", "2025-01-01").stdout
-    assert text.splitlines()[:3] == [
-        "A conversation started 2025-01-01 00:00 +0000 on account me with GPT g-unknown1:",
+    text = run("status", "--gpt", "g-unknown1", "--at", "2025-01-01", "--explain").stdout
+    assert " ".join(text.split()).startswith(
+        "A conversation started 2025-01-01 00:00 +0000 on account me with GPT g-unknown1: "
         "At that time: the account-wide \"Improve the model for everyone\" control, which "
-        "applies to the entire account (era.account_control (about 2024-04-30 –))",
-        "Training: undetermined (not known: a fact that decides it is not recorded)",
-    ]
-    assert "gpt.builder_setting_unknown" in text
+        "applies to the entire account (era.account_control (about 2024-04-30 –)) "
+        "Training: undetermined (not known: a fact that decides it is not recorded) "
+        "gpt.builder_setting_unknown:")
+    plain = " ".join(run("status", "--gpt", "g-unknown1", "--at", "2025-01-01").stdout.split())
+    assert ("the entire account (about 2024-04-30 –) Training: undetermined (not known: a fact "
+            "that decides it is not recorded): builder's setting unknown") in plain
+    assert "gpt.builder_setting_unknown" not in plain
     # A GPT with no profile: its Actions are not known, and the text says how to record them.
     assert "Actions: not known for GPT g-unknown1" in text
     assert "gptpriv gpt create NAME --id g-unknown1 --not-mine" in text
@@ -93,3 +98,22 @@ def test_rules_lists_every_rule_with_sources(run) -> None:
         "id": "era.device_toggle", "from": "2023-04-25", "until": "2024-04-30",
         "what": ERAS[2].what, "source": ERAS[2].source, "approximate": True}
     assert "  - era.device_toggle (2023-04-25 – about 2024-04-30): " in text
+
+
+def test_status_speaks_in_words_and_names_rules_only_with_explain(run) -> None:
+    from gptpriv.policy.eras import ERAS
+    from gptpriv.policy.rules import RULES
+
+    run("account", "add", "me", "--plan", "plus")
+    run("account", "opt-out", "--at", "2024-05-01")
+    run("gpt", "create", "travel", "--id", "g-TRAVEL123abc", "--not-mine")
+    run("gpt", "action", "add", "travel", "api.flights.example", "--operation", "book:consequential")
+    ids = [r.id for r in RULES] + [e.id for e in ERAS]
+    for at in ("2023-06-01", "2024-08-12", "2025-06-01"):
+        args = ("status", "--gpt", "travel", "--temporary", "--at", at)
+        plain, explained = run(*args).stdout, run(*args, "--explain").stdout
+        assert [i for i in ids if i in plain] == [] and "`" not in plain, at
+        assert any(i in explained for i in ids), at
+        # Same words otherwise: the verdict and the parties are said either way.
+        for line in ("Training: ", "api.flights.example book"):
+            assert line in plain and line in explained

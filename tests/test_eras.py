@@ -43,15 +43,22 @@ def test_real_2023_export_with_the_device_named_is_a_contradiction(run) -> None:
 
 def test_status_in_the_device_era_applies_the_switch_and_says_what_existed(run) -> None:
     laptop_off_in_may_2023(run)
-    text = run("status", "--at", "2023-06-01", "--device", "laptop").stdout
-    lines = text.splitlines()
-    assert lines[1] == ("At that time: the per-browser Chat History & Training switch, which did "
-                        "not sync (era.device_toggle (2023-04-25 – about 2024-04-30)); "
-                        "account-wide only an opt-out by privacy request (era.privacy_request)")
-    assert lines[2] == "Training: not eligible (not used for training)"
-    assert "device.history_off" in lines[3] and "is not saved to history" in lines[3]
+    text = run("status", "--at", "2023-06-01", "--device", "laptop", "--explain").stdout
+    lines, flat = text.splitlines(), " ".join(text.split())
+    assert ("At that time: the per-browser Chat History & Training switch, which did not sync "
+            "(era.device_toggle (2023-04-25 – about 2024-04-30)); account-wide only an opt-out "
+            "by privacy request (era.privacy_request) Training: not eligible (not used for "
+            "training) device.history_off:") in flat
+    assert "is not saved to history" in flat
     assert "  laptop: Chat History & Training off since 2023-05-01T00:00:00Z" in lines
     assert "  phone: Chat History & Training not recorded" in lines  # never "on" by default
+    # Without --explain: the same in words, the eras by their dates, no ids.
+    plain = run("status", "--at", "2023-06-01", "--device", "laptop").stdout
+    assert ("At that time: the per-browser Chat History & Training switch, which did not sync "
+            "(2023-04-25 – about 2024-04-30); account-wide only an opt-out by privacy request "
+            "Training: not eligible (not used for training): history off on the device "
+            "2023-05-01 ") in " ".join(plain.split())
+    assert "era." not in plain and "device.history_off" not in plain and "`" not in plain
 
 
 def test_status_after_the_era_carries_the_device_over(run) -> None:
@@ -72,7 +79,9 @@ def test_status_temporary_inside_the_preservation_order(run) -> None:
     run("account", "add", "me", "--plan", "plus")
     text = run("status", "--temporary", "--at", "2025-06-01").stdout
     assert "Kept: a temporary chat is kept up to 30 days for safety, then deleted" in text
-    assert "Kept: inside era.preservation_order (2025-05-13 – 2025-09-26), a court order" in text
+    assert "Kept: inside 2025-05-13 – 2025-09-26, a court order" in " ".join(text.split())
+    explained = " ".join(run("status", "--temporary", "--at", "2025-06-01", "--explain").stdout.split())
+    assert "Kept: inside era.preservation_order (2025-05-13 – 2025-09-26), a court order" in explained
     doc = run("status", "--temporary", "--at", "2025-10-01", "--json").json()
     assert [n["rule"] for n in doc["notices"]] == ["retention.temporary"]
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Optional
 
 import typer
 
 from gptpriv.cli.common import AccountOpt, AtOpt, JsonOpt, complete_device, complete_gpt, store, when
-from gptpriv.policy.facts import LABELS, MEANINGS
+from gptpriv.policy.facts import LABELS, MEANINGS, plain_words
 
 app = typer.Typer()
+# An era named in a rule's message, `era.x (2023-04-25 – about 2024-04-30)`: without --explain
+# only its dates are said.
+_ERA_ID = re.compile(r"\bera\.[a-z_]+ \(([^()]*)\)")
 
 
 
@@ -26,6 +30,8 @@ def status(
     feedback: Annotated[bool, typer.Option(
         "--feedback", help="Assume you give feedback (thumbs up or down) in it.")] = False,
     at: AtOpt = None, json: JsonOpt = False,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Every reason with its rule id and where its facts came from.")] = False,
 ) -> None:
     """Would a conversation started now (or --at WHEN) be used for training? Who would see it?"""
     from gptpriv.policy import eras
@@ -55,25 +61,34 @@ def status(
 
         emit_json(doc)
         return
-    from gptpriv.cli.output import say
+    from gptpriv.cli.output import say, say_wrapped
     from gptpriv.timeutil import local_text
 
     say(f"A {'temporary ' if temporary else ''}conversation started {local_text(moment)}"
         f" on account {found.name if found else '(none recorded)'}"
         + (f" with GPT {gpt}" if gpt else "") + (f" on device {device}" if device else "") + ":")
-    say(f"At that time: {control}")
+    say_wrapped(control if explain else eras.control_at(moment, ids=False), "At that time: ", "  ")
     if found is not None and found.plan == "team":
         say(f"Plan: team (Team, now Business: renamed on {eras.TEAM_NAMED_BUSINESS.start})")
-    say(f"Training: {LABELS[verdict.verdict]} ({MEANINGS[verdict.verdict]})")
-    for reason in verdict.reasons:
-        say(f"  {reason.rule}: {reason.message}")
-        say(f"    from: {reason.source}")
-    for fact in verdict.missing:
-        say(f"  missing: {fact}")
+    # The reasons in words; with --explain each with its rule id, message and source.
+    because = "; ".join(dict.fromkeys(r.words() for r in verdict.reasons))
+    say_wrapped(f"{LABELS[verdict.verdict]} ({MEANINGS[verdict.verdict]})"
+                + (f": {because}" if because and not explain else ""), "Training: ", "  ")
+    if explain:
+        for reason in verdict.reasons:
+            say(f"  {reason.rule}: {reason.message}")
+            say(f"    from: {reason.source}")
+        for fact in verdict.missing:
+            say(f"  missing: {fact}")
+    else:
+        for fact in verdict.missing:
+            say_wrapped(plain_words(fact), "  Not recorded: ", "    ")
     labels = {"builder.no_access": "Builder", "retention.temporary": "Kept",
               "retention.preservation_order": "Kept"}
     for notice in verdict.notices:
-        say(f"{labels.get(notice.rule, notice.rule)}: {notice.message}")
+        label = labels.get(notice.rule, notice.rule if explain else "Note")
+        say_wrapped(notice.message if explain else _ERA_ID.sub(r"\1", plain_words(notice.message)),
+                    f"{label}: ", "  ")
     if gpt and result.gpt is None:
         say(f"Actions: not known for GPT {gpt}: it has no profile, so what it sends out is not "
             f"recorded; record it with `gptpriv gpt create NAME --id {gpt} --not-mine` and "
@@ -83,8 +98,9 @@ def status(
     for d in verdict.disclosures:
         kind = "consequential: asks every time" if d.consequential else (
             "not consequential: Always allow possible" if d.consequential is False else "consequential?")
-        say(f"  {d.party} {d.operation or '(no operation recorded)'} ({kind}); "
-            f"consent on record: {d.consent}; privacy policy: {d.privacy_policy or 'none'}")
+        say_wrapped(f"{d.party} {d.operation or '(no operation recorded)'} ({kind}); "
+                    f"consent on record: {d.consent}; privacy policy: {d.privacy_policy or 'none'}",
+                    "  ", "    ")
     era = eras.DEVICE_TOGGLE
     if devices:
         say({"existed": "Devices (the legacy switch never synced; each has its own):",
@@ -97,7 +113,8 @@ def status(
             + (f" since {state['since']}" if state["since"] else ""))
     from gptpriv.cli.check_text import steps_text
 
-    steps_text(steps)
+    steps_text(steps, ids=explain)
     if device and not eras.in_device_era(moment):
-        say(f"Device {device}: its switch did not exist at that time ({era.named()}), so it "
+        say(f"Device {device}: its switch did not exist at that time "
+            f"({era.named() if explain else era.span()}), so it "
             "does not count")

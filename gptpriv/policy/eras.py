@@ -131,17 +131,22 @@ def plan_label(plan: str) -> str:
     return "Team, now Business" if plan == "team" else plan
 
 
-def control_at(when: datetime) -> str:
-    """Which training control existed at `when`, in words (what `status` says)."""
+def control_at(when: datetime, ids: bool = True) -> str:
+    """Which training control existed at `when`, in words (what `status` says); the era ids
+    with `ids` (`--json`, `--explain`), else only their dates."""
+    def name(era: Era) -> str:
+        return era.named() if ids else era.span()
+
     if when >= ACCOUNT_CONTROL.begins:
         return ("the account-wide \"Improve the model for everyone\" control, which applies to "
-                f"the entire account ({ACCOUNT_CONTROL.named()})")
+                f"the entire account ({name(ACCOUNT_CONTROL)})")
     if in_device_era(when):
         return ("the per-browser Chat History & Training switch, which did not sync "
-                f"({DEVICE_TOGGLE.named()}); account-wide only an opt-out by privacy request "
-                f"({PRIVACY_REQUEST.id})")
+                f"({name(DEVICE_TOGGLE)}); account-wide only an opt-out by privacy request"
+                + (f" ({PRIVACY_REQUEST.id})" if ids else ""))
     if when >= PRIVACY_REQUEST.begins:
         return ("no switch in ChatGPT yet; an account-wide opt-out only by privacy request "
-                f"({PRIVACY_REQUEST.named()})")
-    return (f"none of the controls in gptpriv's policy history yet (the first, "
-            f"{PRIVACY_REQUEST.id}, dates from about {PRIVACY_REQUEST.start})")
+                f"({name(PRIVACY_REQUEST)})")
+    return ("none of the controls in gptpriv's policy history yet (the first, "
+            + (f"{PRIVACY_REQUEST.id}, " if ids else "a privacy request, ")
+            + f"dates from about {PRIVACY_REQUEST.start})")

@@ -7,6 +7,7 @@ import this module; it imports neither of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import NamedTuple
@@ -30,6 +31,18 @@ VERDICT_ORDER = (NOT_ELIGIBLE, UNDETERMINED, ELIGIBLE)
 LABELS = {ELIGIBLE: "eligible", NOT_ELIGIBLE: "not eligible", UNDETERMINED: "undetermined"}
 MEANINGS = {ELIGIBLE: "may be used for training", NOT_ELIGIBLE: "not used for training",
             UNDETERMINED: "not known: a fact that decides it is not recorded"}
+
+
+_ISO_TIME = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(?:Z|\+00:00)")
+# Longest first, so `not_eligible` is never read as `eligible`.
+_VERDICT_ID = re.compile(r"\b(" + "|".join(sorted(VERDICTS, key=len, reverse=True)) + r")\b")
+
+
+def plain_words(text: str) -> str:
+    """A rule's message as a person reads it (the report, `status`): no backticks around
+    values, times to the minute, verdicts in their words."""
+    text = _ISO_TIME.sub(r"\1 \2 UTC", text.replace("`", ""))
+    return _VERDICT_ID.sub(lambda m: LABELS[m.group(1)], text)
 
 
 def verdict_word(text: str) -> str | None:

@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING
 
 from gptpriv.plural import count
 from gptpriv.policy.channels import SHARED_LINK
-from gptpriv.policy.facts import CHAT_URL, LABELS, MEANINGS, VERDICT_ORDER, VERDICTS
+from gptpriv.policy.facts import CHAT_URL, LABELS, MEANINGS, VERDICT_ORDER, VERDICTS, plain_words
 from gptpriv.policy.rules import RULES
 from gptpriv.run.result import HIDDEN
 from gptpriv.text import visible
@@ -29,18 +29,6 @@ from gptpriv.timeutil import iso_utc
 
 if TYPE_CHECKING:
     from gptpriv.report import ReportBuilder
-
-
-_ISO_TIME = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(?:Z|\+00:00)")
-# Longest first, so `not_eligible` is never read as `eligible`.
-_VERDICT_ID = re.compile(r"\b(" + "|".join(sorted(VERDICTS, key=len, reverse=True)) + r")\b")
-
-
-def plain_words(text: str) -> str:
-    """A message written for the terminal, as a page reads it: no backticks around values,
-    times to the minute, verdicts in the words the page uses."""
-    text = _ISO_TIME.sub(r"\1 \2 UTC", text.replace("`", ""))
-    return _VERDICT_ID.sub(lambda m: LABELS[m.group(1)], text)
 
 
 def with_code(text: str) -> str:
