@@ -147,6 +147,8 @@ def render(page: Page, settings_text: str, body: str) -> str:
 def regenerate(path: Path) -> str:
     """The page's text with every block's output from the commands run now."""
     text = path.read_text(encoding="utf-8")
+    if not _BLOCK.search(text):  # nothing to run: no copy of examples/ to make
+        return text
     with tempfile.TemporaryDirectory() as work:
         page = Page(Path(work))
         return _BLOCK.sub(lambda m: (f"<!-- output{m['settings']} -->\n"
